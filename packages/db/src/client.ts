@@ -1,0 +1,80 @@
+import { PGlite } from "@electric-sql/pglite";
+import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
+import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
+import { drizzle as drizzlePostgres } from "drizzle-orm/postgres-js";
+import postgres from "postgres";
+import { type DatabaseConfig, databaseConfigFromEnv } from "./config.ts";
+import { migratePgliteClient, migratePostgresUrl } from "./migrate.ts";
+import * as schema from "./schema/index.ts";
+
+export type Schema = typeof schema;
+/** What query functions take: either driver, through Drizzle's common PostgreSQL surface. */
+export type Database = PgDatabase<PgQueryResultHKT, Schema>;
+
+export interface DatabaseHandle {
+  db: Database;
+  /** Database used for analytics and search reads: the replica when configured, else `db`. */
+  readDb: Database;
+  driver: "postgres" | "pglite";
+  /** Applies pending migrations to this database (the primary). */
+  migrate(): Promise<void>;
+  /** The postgres.js client (undefined on PGlite), for pool metrics and bare-SQL benchmarks. */
+  sql?: postgres.Sql;
+  /** The PGlite instance (undefined on PostgreSQL). */
+  pglite?: PGlite;
+  close(): Promise<void>;
+}
+
+function postgresClient(url: string, config: DatabaseConfig): postgres.Sql {
+  const { pool } = config;
+  return postgres(url, {
+    max: pool.max,
+    idle_timeout: pool.idleTimeoutSeconds,
+    connect_timeout: pool.connectTimeoutSeconds,
+    // Named prepared statements: hot queries are parsed and planned once per connection.
+    prepare: true,
+    onnotice: () => {},
+    connection: {
+      application_name: pool.applicationName,
+      statement_timeout: pool.statementTimeoutMs,
+      idle_in_transaction_session_timeout: pool.idleInTransactionTimeoutMs,
+    },
+  });
+}
+
+/**
+ * One factory for both engines: a URL gives PostgreSQL through a pooled postgres.js client;
+ * no URL gives embedded PGlite (real PostgreSQL compiled to WASM) under `config.dataDir`.
+ */
+export async function createDatabase(overrides: Partial<DatabaseConfig> = {}): Promise<DatabaseHandle> {
+  const config = { ...databaseConfigFromEnv(), ...overrides };
+  if (config.url) {
+    const url = config.url;
+    const sql = postgresClient(url, config);
+    const db = drizzlePostgres({ client: sql, schema }) as unknown as Database;
+    const readSql = config.readUrl ? postgresClient(config.readUrl, config) : undefined;
+    const readDb = readSql ? (drizzlePostgres({ client: readSql, schema }) as unknown as Database) : db;
+    return {
+      db,
+      readDb,
+      driver: "postgres",
+      sql,
+      migrate: () => migratePostgresUrl(url),
+      async close() {
+        await Promise.all([sql.end({ timeout: 5 }), readSql?.end({ timeout: 5 })]);
+      },
+    };
+  }
+  const client = await PGlite.create(config.dataDir);
+  const db = drizzlePglite({ client, schema }) as unknown as Database;
+  return {
+    db,
+    readDb: db,
+    driver: "pglite",
+    pglite: client,
+    migrate: () => migratePgliteClient(client),
+    async close() {
+      await client.close();
+    },
+  };
+}
