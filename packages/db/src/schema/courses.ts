@@ -73,3 +73,27 @@ export const coursePrerequisites = pgTable(
     check("course_prerequisites_not_self", sql`${t.courseId} <> ${t.prerequisiteId}`),
   ],
 );
+
+/**
+ * Who teaches a course besides its lead instructor: teaching assistants and co-instructors.
+ * Instructors and TAs see analytics, rosters and grades of exactly these courses.
+ */
+export const courseStaff = pgTable(
+  "course_staff",
+  {
+    courseId: uuid("course_id")
+      .notNull()
+      .references(() => courses.id, { onDelete: "cascade" }),
+    userId: uuid("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    institutionId: uuid("institution_id")
+      .notNull()
+      .references(() => institutions.id, { onDelete: "cascade" }),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    primaryKey({ name: "course_staff_pkey", columns: [t.courseId, t.userId] }),
+    index("course_staff_user_id_idx").on(t.userId),
+  ],
+);

@@ -1,5 +1,7 @@
 export * from "./analytics.ts";
 export * from "./assignments.ts";
+export * from "./audit.ts";
+export * from "./auth.ts";
 export * from "./content.ts";
 export * from "./courses.ts";
 export * from "./enrollments.ts";

@@ -1,0 +1,37 @@
+import { createTRPCClient, httpBatchLink } from "@trpc/client";
+import superjson from "superjson";
+// Type-only: browsers and other programs get the API's types without the server's code.
+import type { AppRouter } from "./routers/_app.ts";
+
+export interface ClientOptions {
+  /** Server origin (http://127.0.0.1:3000) or the tRPC endpoint itself (.../trpc). */
+  url: string;
+  /** API token, sent as `Authorization: Bearer <token>`. */
+  token?: string | undefined;
+  /** Custom fetch (tests, proxies, cookies in the browser). */
+  fetch?: typeof fetch;
+}
+
+export function trpcEndpoint(url: string): string {
+  const trimmed = url.replace(/\/+$/, "");
+  return trimmed.endsWith("/trpc") ? trimmed : `${trimmed}/trpc`;
+}
+
+/** The typed client every TypeScript program uses: `client.dashboard.student.query({ studentId })`. */
+export function createClient(options: ClientOptions) {
+  return createTRPCClient<AppRouter>({
+    links: [
+      httpBatchLink({
+        url: trpcEndpoint(options.url),
+        transformer: superjson,
+        // Long batched GETs switch to POST rather than hitting URL limits.
+        maxURLLength: 8_000,
+        headers: () => (options.token ? { authorization: `Bearer ${options.token}` } : {}),
+        ...(options.fetch ? { fetch: options.fetch } : {}),
+      }),
+    ],
+  });
+}
+
+export type CoursebaseClient = ReturnType<typeof createClient>;
+export type { AppRouter };
