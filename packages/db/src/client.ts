@@ -42,6 +42,17 @@ function postgresClient(url: string, config: DatabaseConfig): postgres.Sql {
   });
 }
 
+/** Timestamps bound as parameters of raw SQL may be Dates, as they may on PGlite. */
+const serializeTimestamp = (value: unknown) => (value instanceof Date ? value.toISOString() : value);
+
+function drizzleOverPostgres(sql: postgres.Sql): Database {
+  const db = drizzlePostgres({ client: sql, schema }) as unknown as Database;
+  // Drizzle makes the date/time serializers pass values through untouched (its typed columns
+  // convert first); raw sql`` parameters skip that conversion, so accept Dates here.
+  for (const oid of [1082, 1114, 1184]) sql.options.serializers[oid] = serializeTimestamp;
+  return db;
+}
+
 /**
  * One factory for both engines: a URL gives PostgreSQL through a pooled postgres.js client;
  * no URL gives embedded PGlite (real PostgreSQL compiled to WASM) under `config.dataDir`.
@@ -51,9 +62,9 @@ export async function createDatabase(overrides: Partial<DatabaseConfig> = {}): P
   if (config.url) {
     const url = config.url;
     const sql = postgresClient(url, config);
-    const db = drizzlePostgres({ client: sql, schema }) as unknown as Database;
+    const db = drizzleOverPostgres(sql);
     const readSql = config.readUrl ? postgresClient(config.readUrl, config) : undefined;
-    const readDb = readSql ? (drizzlePostgres({ client: readSql, schema }) as unknown as Database) : db;
+    const readDb = readSql ? drizzleOverPostgres(readSql) : db;
     return {
       db,
       readDb,

@@ -1,4 +1,5 @@
 import { createDatabase, type DatabaseConfig } from "@coursebase/db";
+import { createSignInLimiter } from "./auth/rate-limit.ts";
 import type { Services } from "./trpc/init.ts";
 
 export interface ServicesHandle extends Services {
@@ -10,6 +11,7 @@ export async function createServices(options: { database?: Partial<DatabaseConfi
   const database = await createDatabase(options.database);
   return {
     database,
+    signInLimiter: createSignInLimiter(),
     async close() {
       await database.close();
     },

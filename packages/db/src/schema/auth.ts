@@ -49,6 +49,8 @@ export const apiTokens = pgTable(
       .references(() => institutions.id, { onDelete: "cascade" }),
     name: varchar("name", { length: 100 }).notNull(),
     role: userRole("role").notNull(),
+    /** The person a non-admin token acts as (an instructor's script); null for institution-wide tokens. */
+    userId: uuid("user_id").references(() => users.id, { onDelete: "cascade" }),
     tokenHash: varchar("token_hash", { length: 64 }).notNull().unique(),
     /** First characters of the token, shown in lists so a person can tell tokens apart. */
     tokenPrefix: varchar("token_prefix", { length: 16 }).notNull(),

@@ -1,10 +1,12 @@
 import { createCallerFactory, router } from "../trpc/init.ts";
 import { analyticsRouter } from "./analytics.ts";
+import { authRouter } from "./auth.ts";
 import { dashboardRouter } from "./dashboard.ts";
 import { progressRouter } from "./progress.ts";
 import { searchRouter } from "./search.ts";
 
 export const appRouter = router({
+  auth: authRouter,
   dashboard: dashboardRouter,
   search: searchRouter,
   progress: progressRouter,

@@ -3,8 +3,11 @@
  * Routers import procedures from here and nothing from each other.
  */
 import type { Database, DatabaseHandle } from "@coursebase/db";
-import { initTRPC } from "@trpc/server";
+import type { Principal } from "@coursebase/db/queries/auth";
+import type { UserRole } from "@coursebase/db/schema";
+import { initTRPC, TRPCError } from "@trpc/server";
 import superjson from "superjson";
+import type { SignInLimiter } from "../auth/rate-limit.ts";
 import { formatError } from "./middlewares/errors.ts";
 import { timing } from "./middlewares/timing.ts";
 
@@ -13,11 +16,26 @@ import { timing } from "./middlewares/timing.ts";
 /** Long-lived services, built once per process and shared by every request. */
 export interface Services {
   database: DatabaseHandle;
+  signInLimiter: SignInLimiter;
 }
 
-/** Who is calling. Filled from the verified session or API token. */
-export interface Caller {
-  kind: "anonymous";
+/** What the HTTP layer lends a request's context: cookies out, and the caller's address. */
+export interface RequestBridge {
+  ip?: string | undefined;
+  /** The session cookie's value, when the request was authenticated by it (for sign-out). */
+  sessionSecret?: string | undefined;
+  /** Whether the request came over HTTPS (cookies are then marked Secure). */
+  secure?: boolean;
+  setCookie?(name: string, value: string, options: CookieOptions): void;
+}
+
+export interface CookieOptions {
+  httpOnly: boolean;
+  sameSite: "strict" | "lax";
+  secure: boolean;
+  path: string;
+  /** Seconds; 0 deletes the cookie. */
+  maxAge: number;
 }
 
 export interface Context {
@@ -26,15 +44,26 @@ export interface Context {
   db: Database;
   /** Replica when configured (analytics, search), else the primary. */
   readDb: Database;
-  caller: Caller;
+  /** The verified caller, or null when the request carried no valid credential. */
+  principal: Principal | null;
+  request: RequestBridge;
 }
 
-export function createContext(services: Services): Context {
+/**
+ * Builds a context for an already verified principal: the HTTP layer verifies the request's
+ * credentials first (auth/principal.ts); jobs, tests and the benchmark pass a principal directly.
+ */
+export function createContext(
+  services: Services,
+  principal: Principal | null = null,
+  request: RequestBridge = {},
+): Context {
   return {
     services,
     db: services.database.db,
     readDb: services.database.readDb,
-    caller: { kind: "anonymous" },
+    principal,
+    request,
   };
 }
 
@@ -48,8 +77,27 @@ const t = initTRPC.context<Context>().create({
 
 export const router = t.router;
 export const createCallerFactory = t.createCallerFactory;
-export const middleware = t.middleware;
 
 // 3. PROCEDURES ------------------------------------------------------------------------------
 
+/** Open to anyone: health and sign-in only. */
 export const publicProcedure = t.procedure.use(timing);
+
+/** Any signed-in person or valid API token. */
+export const authedProcedure = publicProcedure.use(({ ctx, next }) => {
+  if (!ctx.principal) throw new TRPCError({ code: "UNAUTHORIZED", message: "Sign in or send an API token" });
+  return next({ ctx: { ...ctx, principal: ctx.principal } });
+});
+
+/** Signed in with one of the given roles. Finer scope (own courses, own data) is the router's. */
+export function roleProcedure(...roles: UserRole[]) {
+  return authedProcedure.use(({ ctx, next }) => {
+    if (!roles.includes(ctx.principal.role)) {
+      throw new TRPCError({ code: "FORBIDDEN", message: `This needs one of the roles: ${roles.join(", ")}` });
+    }
+    return next();
+  });
+}
+
+/** Administrators of the caller's institution (people or institution-wide API tokens). */
+export const adminProcedure = roleProcedure("ADMIN");
