@@ -3,3 +3,4 @@ export { type DatabaseConfig, databaseConfigFromEnv } from "./config.ts";
 export { queryOne, queryRows } from "./execute.ts";
 export { migrationsFolder } from "./migrate.ts";
 export * as schema from "./schema/index.ts";
+export { APP_ROLE, withTenant } from "./tenant.ts";

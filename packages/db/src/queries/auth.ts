@@ -25,10 +25,9 @@ export interface SignInCandidate {
 export function getSignInCandidate(db: Database, email: string): Promise<SignInCandidate | undefined> {
   return queryOne<SignInCandidate>(
     db,
-    sql`select u.id as "userId", u.institution_id as "institutionId", u.role, u.is_active as "isActive",
-               c.password_hash as "passwordHash"
-        from users u left join user_credentials c on c.user_id = u.id
-        where u.email = ${email.toLowerCase()}`,
+    sql`select user_id as "userId", institution_id as "institutionId", role, is_active as "isActive",
+               password_hash as "passwordHash"
+        from auth_sign_in_candidate(${email.toLowerCase()})`,
   );
 }
 
@@ -60,20 +59,14 @@ export type Principal =
 
 /**
  * Resolves a session cookie's hash to its user, refusing revoked, expired or deactivated ones.
- * One statement: the last-seen time is refreshed in the same round trip, at most every minute.
+ * Runs before the request has a tenant, so it goes through a SECURITY DEFINER function
+ * (drizzle/0004_tenant_isolation.sql), which also refreshes last-seen at most once a minute.
  */
 export async function resolveSession(db: Database, tokenHash: string): Promise<Principal | undefined> {
   const row = await queryOne<{ sessionId: string; userId: string; institutionId: string; role: UserRole }>(
     db,
-    sql`with found as (
-          select s.id, s.user_id, u.institution_id, u.role, s.last_seen_at
-          from sessions s join users u on u.id = s.user_id
-          where s.token_hash = ${tokenHash} and s.revoked_at is null and s.expires_at > now() and u.is_active
-        ), touched as (
-          update sessions set last_seen_at = now()
-          where id = (select id from found) and last_seen_at < now() - interval '1 minute'
-        )
-        select id as "sessionId", user_id as "userId", institution_id as "institutionId", role from found`,
+    sql`select session_id as "sessionId", user_id as "userId", institution_id as "institutionId", role
+        from auth_resolve_session(${tokenHash})`,
   );
   return row && { kind: "session", ...row };
 }
@@ -85,16 +78,8 @@ export async function revokeSession(db: Database, tokenHash: string): Promise<vo
 export async function resolveApiToken(db: Database, tokenHash: string): Promise<Principal | undefined> {
   const row = await queryOne<{ tokenId: string; userId: string | null; institutionId: string; role: UserRole }>(
     db,
-    sql`with found as (
-          select t.id, t.user_id, t.institution_id, t.role from api_tokens t
-          left join users u on u.id = t.user_id
-          where t.token_hash = ${tokenHash} and t.revoked_at is null and (t.expires_at is null or t.expires_at > now())
-            and (t.user_id is null or u.is_active)
-        ), touched as (
-          update api_tokens set last_used_at = now()
-          where id = (select id from found) and (last_used_at is null or last_used_at < now() - interval '1 minute')
-        )
-        select id as "tokenId", user_id as "userId", institution_id as "institutionId", role from found`,
+    sql`select token_id as "tokenId", user_id as "userId", institution_id as "institutionId", role
+        from auth_resolve_api_token(${tokenHash})`,
   );
   return row && { kind: "token", ...row };
 }

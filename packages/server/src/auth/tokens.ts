@@ -1,4 +1,4 @@
-import type { Database } from "@coursebase/db";
+import { type Database, withTenant } from "@coursebase/db";
 import { recordAudit } from "@coursebase/db/queries/audit";
 import { type ApiTokenRecord, insertApiToken } from "@coursebase/db/queries/auth";
 import type { UserRole } from "@coursebase/db/schema";
@@ -24,7 +24,7 @@ export async function mintApiToken(
     throw new Error(`a ${request.role} token must act as a person of that role (give its user)`);
   }
   const token = newSecret("cbt");
-  return db.transaction(async (tx) => {
+  return withTenant(db, request.institutionId, async (tx) => {
     const record = await insertApiToken(tx, {
       institutionId: request.institutionId,
       name: request.name,

@@ -1,3 +1,4 @@
+import { withTenant } from "@coursebase/db";
 import { createSession, getMe, getSignInCandidate, revokeSession, signInInput } from "@coursebase/db/queries/auth";
 import { TRPCError } from "@trpc/server";
 import { decoyPasswordHash, verifyPassword } from "../auth/passwords.ts";

@@ -2,7 +2,7 @@
  * tRPC setup in three sections: 1. context, 2. initialization, 3. procedures.
  * Routers import procedures from here and nothing from each other.
  */
-import type { Database, DatabaseHandle } from "@coursebase/db";
+import { type Database, type DatabaseHandle, withTenant } from "@coursebase/db";
 import type { Principal } from "@coursebase/db/queries/auth";
 import type { UserRole } from "@coursebase/db/schema";
 import { initTRPC, TRPCError } from "@trpc/server";
@@ -69,7 +69,12 @@ export function createContext(
 
 // 2. INITIALIZATION --------------------------------------------------------------------------
 
-const t = initTRPC.context<Context>().create({
+/** Per-procedure options. `replica`: its reads may be served by the read replica (analytics, search). */
+export interface Meta {
+  replica?: boolean;
+}
+
+const t = initTRPC.context<Context>().meta<Meta>().create({
   // superjson carries Dates (and undefined, Maps, BigInts) across the wire intact.
   transformer: superjson,
   errorFormatter: formatError,
@@ -83,10 +88,22 @@ export const createCallerFactory = t.createCallerFactory;
 /** Open to anyone: health and sign-in only. */
 export const publicProcedure = t.procedure.use(timing);
 
-/** Any signed-in person or valid API token. */
-export const authedProcedure = publicProcedure.use(({ ctx, next }) => {
-  if (!ctx.principal) throw new TRPCError({ code: "UNAUTHORIZED", message: "Sign in or send an API token" });
-  return next({ ctx: { ...ctx, principal: ctx.principal } });
+/**
+ * Any signed-in person or valid API token. The procedure runs in one transaction bound to the
+ * caller's institution (row-level security, packages/db/src/tenant.ts): on the replica when the
+ * procedure is marked `replica` and one is configured, else on the primary. Inside, `ctx.db` and
+ * `ctx.readDb` are that transaction.
+ */
+export const authedProcedure = publicProcedure.use(({ ctx, meta, next }) => {
+  const principal = ctx.principal;
+  if (!principal) throw new TRPCError({ code: "UNAUTHORIZED", message: "Sign in or send an API token" });
+  const database = meta?.replica ? ctx.readDb : ctx.db;
+  return withTenant(database, principal.institutionId, async (tx) => {
+    const result = await next({ ctx: { ...ctx, principal, db: tx, readDb: tx } });
+    // tRPC hands errors back as a result: rethrow so the tenant transaction rolls back.
+    if (!result.ok) throw result.error;
+    return result;
+  });
 });
 
 /** Signed in with one of the given roles. Finer scope (own courses, own data) is the router's. */
