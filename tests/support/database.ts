@@ -1,10 +1,10 @@
 import { randomBytes } from "node:crypto";
 import { createDatabase, type DatabaseHandle } from "@coursebase/db";
 import postgres from "postgres";
+import { inject } from "vitest";
 
 /** The server to create throw-away databases on (trust auth on this machine). */
 export const adminUrl = process.env.TEST_PG_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
-export const templateName = "coursebase_test_template";
 
 export type TestEngine = "postgres" | "pglite";
 export const testEngine: TestEngine = process.env.TEST_ENGINE === "pglite" ? "pglite" : "postgres";
@@ -35,7 +35,7 @@ export async function createTestDatabase(engine: TestEngine = testEngine): Promi
   const name = `coursebase_test_${randomBytes(6).toString("hex")}`;
   const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
   try {
-    await admin.unsafe(`create database "${name}" template "${templateName}"`);
+    await admin.unsafe(`create database "${name}" template "${inject("templateDatabase")}"`);
   } finally {
     await admin.end();
   }
