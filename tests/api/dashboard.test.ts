@@ -1,12 +1,13 @@
 import { getStudentDashboard } from "@coursebase/db/queries/dashboard";
-import { createCaller, createContext } from "@coursebase/server";
+import type { createCaller } from "@coursebase/server";
 import { TRPCError } from "@trpc/server";
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ZodError } from "zod";
 import { createTestDatabase, type TestDatabase } from "../support/database.ts";
 import { type FixtureTimes, ids, loadFixture } from "../support/fixture.ts";
-import { createTestServices } from "../support/services.ts";
+import { as } from "../support/principals.ts";
+import { callerAs, createTestServices } from "../support/services.ts";
 
 // Expected values are read off the fixture by hand (tests/support/fixture.ts), not computed.
 
@@ -57,7 +58,7 @@ describe("dashboard.student", () => {
   beforeAll(async () => {
     database = await createTestDatabase();
     times = await loadFixture(database.db, now);
-    api = createCaller(createContext(createTestServices(database)));
+    api = callerAs(createTestServices(database), as.northwindAdmin);
   });
   afterAll(() => database.destroy());
 

@@ -1,11 +1,13 @@
 import { schema } from "@coursebase/db";
-import { createCaller, createContext } from "@coursebase/server";
+import { searchCourses, searchCoursesInput } from "@coursebase/db/queries/search";
+import type { createCaller } from "@coursebase/server";
 import { TRPCError } from "@trpc/server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ZodError } from "zod";
+import { ZodError, type z } from "zod";
 import { createTestDatabase, type TestDatabase } from "../support/database.ts";
 import { ids, loadFixture } from "../support/fixture.ts";
-import { createTestServices } from "../support/services.ts";
+import { as } from "../support/principals.ts";
+import { callerAs, createTestServices } from "../support/services.ts";
 
 // Expected values are read off the fixture by hand (tests/support/fixture.ts), not computed.
 // Besides the fixture, this file adds a third institution with two courses published at the
@@ -44,8 +46,11 @@ async function rejection(promise: Promise<unknown>): Promise<TRPCError> {
 describe("search.courses", () => {
   let database: TestDatabase;
   let api: ReturnType<typeof createCaller>;
-  type SearchInput = Parameters<typeof api.search.courses>[0];
-  const titles = async (input: SearchInput) => (await api.search.courses(input)).courses.map((course) => course.title);
+  type SearchInput = z.input<typeof searchCoursesInput>;
+  // The query layer across institutions (as the owner, no tenant): what the SQL finds and ranks.
+  // The API itself is scoped to the caller's institution (tests/auth/authorization.test.ts).
+  const catalog = (input: SearchInput) => searchCourses(database.db, searchCoursesInput.parse(input));
+  const titles = async (input: SearchInput) => (await catalog(input)).courses.map((course) => course.title);
 
   beforeAll(async () => {
     database = await createTestDatabase();
@@ -103,20 +108,20 @@ describe("search.courses", () => {
         publishedAt: new Date("2025-01-01T00:00:00Z"),
       },
     ]);
-    api = createCaller(createContext(createTestServices(database)));
+    api = callerAs(createTestServices(database), as.northwindToken);
   });
   afterAll(() => database.destroy());
 
   describe("without a query", () => {
     it("lists PUBLISHED courses newest first, then by title, with the default page", async () => {
-      const result = await api.search.courses({});
+      const result = await catalog({});
       expect(result.courses.map((course) => course.title)).toEqual(allPublished);
       expect(result.pagination).toEqual({ page: 1, limit: 20, total: 6, hasMore: false });
       expect(await titles({ query: "   " })).toEqual(allPublished); // blank text is no query
     });
 
     it("returns each row whole: exact price, Date, instructor, enrollment count without DROPPED", async () => {
-      const { courses } = await api.search.courses({ institutionId: ids.northwind });
+      const { courses } = await catalog({ institutionId: ids.northwind });
       expect(courses.map((course) => [course.title, course.enrollmentCount])).toEqual([
         [c2, 2], // Sam ACTIVE, Alex SUSPENDED
         [c4, 0], // Sam DROPPED only
@@ -153,25 +158,25 @@ describe("search.courses", () => {
     });
 
     it("pages: hasMore, the last page, and a page past the end with the right total", async () => {
-      expect(await api.search.courses({ page: 1, limit: 4 })).toMatchObject({
+      expect(await catalog({ page: 1, limit: 4 })).toMatchObject({
         pagination: { page: 1, limit: 4, total: 6, hasMore: true },
       });
-      const second = await api.search.courses({ page: 2, limit: 4 });
+      const second = await catalog({ page: 2, limit: 4 });
       expect(second.courses.map((course) => course.title)).toEqual([auralTitle, harmonyTitle]);
       expect(second.pagination).toEqual({ page: 2, limit: 4, total: 6, hasMore: false });
       for (const page of [3, 1_000_000]) {
-        expect(await api.search.courses({ page, limit: 4 })).toEqual({
+        expect(await catalog({ page, limit: 4 })).toEqual({
           courses: [],
           pagination: { page, limit: 4, total: 6, hasMore: false },
         });
       }
-      expect((await api.search.courses({ limit: 100 })).pagination.total).toBe(6);
+      expect((await catalog({ limit: 100 })).pagination.total).toBe(6);
     });
   });
 
   describe("with a query", () => {
     it("matches prefixes: `calc` finds both calculus courses (equal rank: newest first)", async () => {
-      const result = await api.search.courses({ query: "calc" });
+      const result = await catalog({ query: "calc" });
       expect(result.courses.map((course) => course.title)).toEqual([c5, c1]);
       expect(result.pagination).toEqual({ page: 1, limit: 20, total: 2, hasMore: false });
       expect(await titles({ query: "CALCUL" })).toEqual([c5, c1]);
@@ -194,14 +199,14 @@ describe("search.courses", () => {
 
     it("ranks a title match above a description-only match", async () => {
       // Aural mentions harmony twice (description only), is as new and sorts first by title.
-      const { courses } = await api.search.courses({ query: "harmony" });
+      const { courses } = await catalog({ query: "harmony" });
       expect(courses.map((course) => course.title)).toEqual([harmonyTitle, auralTitle]);
       const [first, second] = courses;
       expect(first?.rank).toBeGreaterThan(second?.rank ?? Number.POSITIVE_INFINITY);
     });
 
     it("returns a highlighted, HTML-escaped snippet of the description", async () => {
-      const { courses } = await api.search.courses({ query: "harmony", institutionId: eastgate });
+      const { courses } = await catalog({ query: "harmony", institutionId: eastgate });
       const auralRow = courses.find((course) => course.id === aural);
       expect(auralRow?.snippet).toContain("Intervals &amp; rhythm by ear");
       expect(auralRow?.snippet).toContain("<mark>harmony</mark> dictation every week, <mark>harmony</mark> drills");
@@ -213,7 +218,7 @@ describe("search.courses", () => {
     });
 
     it("returns the whole row with rank and snippet", async () => {
-      const { courses } = await api.search.courses({ query: "c++" });
+      const { courses } = await catalog({ query: "c++" });
       expect(courses).toEqual([
         {
           id: ids.c2,
@@ -235,15 +240,15 @@ describe("search.courses", () => {
     });
 
     it("pages over the matches, and past the end keeps the total", async () => {
-      expect(await api.search.courses({ query: "calc", page: 1, limit: 1 })).toMatchObject({
+      expect(await catalog({ query: "calc", page: 1, limit: 1 })).toMatchObject({
         courses: [{ title: c5 }],
         pagination: { page: 1, limit: 1, total: 2, hasMore: true },
       });
-      expect(await api.search.courses({ query: "calc", page: 2, limit: 1 })).toMatchObject({
+      expect(await catalog({ query: "calc", page: 2, limit: 1 })).toMatchObject({
         courses: [{ title: c1 }],
         pagination: { page: 2, limit: 1, total: 2, hasMore: false },
       });
-      expect(await api.search.courses({ query: "calc", page: 3, limit: 1 })).toEqual({
+      expect(await catalog({ query: "calc", page: 3, limit: 1 })).toEqual({
         courses: [],
         pagination: { page: 3, limit: 1, total: 2, hasMore: false },
       });

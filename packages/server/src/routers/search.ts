@@ -1,7 +1,17 @@
 import { searchCourses, searchCoursesInput } from "@coursebase/db/queries/search";
-import { publicProcedure, router } from "../trpc/init.ts";
+import { TRPCError } from "@trpc/server";
+import { authedProcedure, router } from "../trpc/init.ts";
 
 export const searchRouter = router({
   // The catalogue tolerates replica lag: read from the replica when one is configured.
-  courses: publicProcedure.input(searchCoursesInput).query(({ ctx, input }) => searchCourses(ctx.readDb, input)),
+  courses: authedProcedure
+    .meta({ replica: true })
+    .input(searchCoursesInput)
+    .query(({ ctx, input }) => {
+      const institutionId = ctx.principal.institutionId;
+      if (input.institutionId && input.institutionId !== institutionId) {
+        throw new TRPCError({ code: "FORBIDDEN", message: "institutionId: not your institution" });
+      }
+      return searchCourses(ctx.readDb, { ...input, institutionId });
+    }),
 });
