@@ -3,11 +3,20 @@ import type { Principal } from "@coursebase/db/queries/auth";
 import type { UserRole } from "@coursebase/db/schema";
 import { createCaller, createContext, type Services } from "@coursebase/server";
 import { createSignInLimiter } from "@coursebase/server/auth/rate-limit";
+import type { Cache } from "@coursebase/server/cache";
+import { createOffCache } from "@coursebase/server/cache/off-cache";
 import type { RequestBridge } from "@coursebase/server/trpc/init";
+import pino from "pino";
 
-/** Process services around a test database, as the server builds them. */
-export function createTestServices(database: DatabaseHandle): Services {
-  return { database, signInLimiter: createSignInLimiter() };
+/**
+ * Process services around a test database, as the server builds them. The cache is off unless a
+ * test passes one: procedure tests read what the database holds right now.
+ */
+export function createTestServices(
+  database: DatabaseHandle,
+  cache: Cache = createOffCache({ dashboardSeconds: 300, analyticsSeconds: 1800 }),
+): Services {
+  return { database, cache, logger: pino({ level: "silent" }), signInLimiter: createSignInLimiter() };
 }
 
 /** A signed-in person, as the session check would produce it. */

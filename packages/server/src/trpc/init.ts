@@ -6,8 +6,10 @@ import { type Database, type DatabaseHandle, withTenant } from "@coursebase/db";
 import type { Principal } from "@coursebase/db/queries/auth";
 import type { UserRole } from "@coursebase/db/schema";
 import { initTRPC, TRPCError } from "@trpc/server";
+import type { Logger } from "pino";
 import superjson from "superjson";
 import type { SignInLimiter } from "../auth/rate-limit.ts";
+import type { Cache } from "../cache/index.ts";
 import { formatError } from "./middlewares/errors.ts";
 import { timing } from "./middlewares/timing.ts";
 
@@ -16,6 +18,8 @@ import { timing } from "./middlewares/timing.ts";
 /** Long-lived services, built once per process and shared by every request. */
 export interface Services {
   database: DatabaseHandle;
+  cache: Cache;
+  logger: Logger;
   signInLimiter: SignInLimiter;
 }
 
