@@ -925,9 +925,13 @@ const expectedIndexes: Record<string, string> = {
   enrollments_student_id_course_id_key:
     "CREATE UNIQUE INDEX enrollments_student_id_course_id_key ON public.enrollments USING btree (student_id, course_id)",
   idx_enrollments_student_status_performance:
-    "CREATE INDEX idx_enrollments_student_status_performance ON public.enrollments USING btree (student_id, status) INCLUDE (course_id, progress, last_access_at, completed_at)",
+    "CREATE INDEX idx_enrollments_student_status_performance ON public.enrollments USING btree (student_id, status) INCLUDE (course_id, progress, last_access_at, completed_at, id, enrolled_at)",
   enrollments_course_id_status_idx:
     "CREATE INDEX enrollments_course_id_status_idx ON public.enrollments USING btree (course_id, status)",
+  enrollments_course_id_enrolled_at_idx:
+    "CREATE INDEX enrollments_course_id_enrolled_at_idx ON public.enrollments USING btree (course_id, enrolled_at)",
+  enrollments_course_id_completed_at_idx:
+    "CREATE INDEX enrollments_course_id_completed_at_idx ON public.enrollments USING btree (course_id, completed_at) WHERE (completed_at IS NOT NULL)",
   enrollments_enrolled_at_idx:
     "CREATE INDEX enrollments_enrolled_at_idx ON public.enrollments USING btree (enrolled_at)",
   enrollments_completed_at_idx:
@@ -941,7 +945,7 @@ const expectedIndexes: Record<string, string> = {
   lesson_progress_student_id_course_id_idx:
     "CREATE INDEX lesson_progress_student_id_course_id_idx ON public.lesson_progress USING btree (student_id, course_id)",
   idx_lesson_progress_course_completion:
-    "CREATE INDEX idx_lesson_progress_course_completion ON public.lesson_progress USING btree (course_id, completed_at) WHERE (completed_at IS NOT NULL)",
+    "CREATE INDEX idx_lesson_progress_course_completion ON public.lesson_progress USING btree (course_id, completed_at) INCLUDE (time_spent, score) WHERE (completed_at IS NOT NULL)",
   lesson_progress_lesson_id_completed_at_idx:
     "CREATE INDEX lesson_progress_lesson_id_completed_at_idx ON public.lesson_progress USING btree (lesson_id, completed_at)",
   lesson_progress_completed_at_idx:
@@ -1086,14 +1090,14 @@ describe("indexes", () => {
         name: "idx_enrollments_student_status_performance",
         method: "btree",
         keys: ["student_id", "status"],
-        include: ["course_id", "progress", "last_access_at", "completed_at"],
+        include: ["course_id", "progress", "last_access_at", "completed_at", "id", "enrolled_at"],
         predicate: null,
       },
       {
         name: "idx_lesson_progress_course_completion",
         method: "btree",
         keys: ["course_id", "completed_at"],
-        include: null,
+        include: ["time_spent", "score"],
         predicate: "completed_at IS NOT NULL",
       },
       {

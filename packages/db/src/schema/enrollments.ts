@@ -31,6 +31,12 @@ export const enrollments = pgTable(
     // The guide's @@index([studentId, status]) is replaced by its covering
     // idx_enrollments_student_status_performance (custom migration: INCLUDE).
     index("enrollments_course_id_status_idx").on(t.courseId, t.status),
+    // analytics.course: a course's enrollments and completions per day, without visiting the
+    // institution-wide enrolled_at / completed_at indexes.
+    index("enrollments_course_id_enrolled_at_idx").on(t.courseId, t.enrolledAt),
+    index("enrollments_course_id_completed_at_idx")
+      .on(t.courseId, t.completedAt)
+      .where(sql`${t.completedAt} is not null`),
     index("enrollments_enrolled_at_idx").on(t.enrolledAt),
     index("enrollments_completed_at_idx").on(t.completedAt),
     index("enrollments_last_access_at_idx").on(t.lastAccessAt),

@@ -53,10 +53,8 @@ export const lessonProgress = pgTable(
     unique("lesson_progress_student_id_lesson_id_key").on(t.studentId, t.lessonId),
     index("lesson_progress_student_id_course_id_idx").on(t.studentId, t.courseId),
     // The guide's @@index([courseId, completedAt]) is replaced by its partial
-    // idx_lesson_progress_course_completion (only completed rows are ever read by that key).
-    index("idx_lesson_progress_course_completion")
-      .on(t.courseId, t.completedAt)
-      .where(sql`${t.completedAt} is not null`),
+    // idx_lesson_progress_course_completion, built with INCLUDE (time_spent, score) in a custom
+    // migration (drizzle/0006_analytics_covering_indexes.sql): analytics reads it index-only.
     index("lesson_progress_lesson_id_completed_at_idx").on(t.lessonId, t.completedAt),
     index("lesson_progress_completed_at_idx").on(t.completedAt),
     // Dashboard: a student's recent completions, newest first, and their count.
