@@ -1,0 +1,111 @@
+import { schema } from "@coursebase/db";
+import { TRPCError } from "@trpc/server";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createTestDatabase, type TestDatabase } from "../support/database.ts";
+import { ids, loadFixture } from "../support/fixture.ts";
+import { as } from "../support/principals.ts";
+import { callerAs, createTestServices } from "../support/services.ts";
+
+type Caller = ReturnType<typeof callerAs>;
+
+/** The outcome of a call: "OK" or the tRPC error code. */
+async function outcome(call: Promise<unknown>): Promise<string> {
+  try {
+    await call;
+    return "OK";
+  } catch (error) {
+    if (error instanceof TRPCError) return error.code;
+    throw error;
+  }
+}
+
+const range = { start: "2026-11-01", end: "2026-11-30" };
+
+// Who may call what, across the two institutions of the fixture: every cross-tenant or
+// cross-student attempt is refused (FORBIDDEN or NOT_FOUND) and returns no data.
+describe("roles and scope on every procedure", () => {
+  let database: TestDatabase;
+  let services: ReturnType<typeof createTestServices>;
+  const caller = (principal: Parameters<typeof callerAs>[1]): Caller => callerAs(services, principal);
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    await loadFixture(database.db);
+    services = createTestServices(database);
+  });
+  afterAll(() => database.destroy());
+
+  it("without credentials only sign-in is open", async () => {
+    const anonymous = caller(null);
+    const results = {
+      me: await outcome(anonymous.auth.me()),
+      signOut: await outcome(anonymous.auth.signOut()),
+      dashboard: await outcome(anonymous.dashboard.student({ studentId: ids.sam })),
+      search: await outcome(anonymous.search.courses({})),
+      analytics: await outcome(anonymous.analytics.course({ courseId: ids.c1, ...range })),
+      summary: await outcome(anonymous.analytics.summary({})),
+      progress: await outcome(
+        anonymous.progress.record({
+          updates: [{ eventId: "anon", studentId: ids.sam, lessonId: ids.l3, courseId: ids.c1, timeSpent: 1 }],
+        }),
+      ),
+    };
+    expect(results).toEqual({
+      me: "UNAUTHORIZED",
+      signOut: "UNAUTHORIZED",
+      dashboard: "UNAUTHORIZED",
+      search: "UNAUTHORIZED",
+      analytics: "UNAUTHORIZED",
+      summary: "UNAUTHORIZED",
+      progress: "UNAUTHORIZED",
+    });
+  });
+
+  it("a student sees their own dashboard only, and no analytics", async () => {
+    const sam = caller(as.sam);
+    expect(await outcome(sam.dashboard.student({ studentId: ids.sam }))).toBe("OK");
+    expect(await outcome(sam.dashboard.student({ studentId: ids.alex }))).toBe("FORBIDDEN");
+    expect(await outcome(sam.dashboard.student({ studentId: ids.bea }))).toBe("FORBIDDEN");
+    expect(await outcome(sam.analytics.course({ courseId: ids.c1, ...range }))).toBe("FORBIDDEN");
+    expect(await outcome(sam.analytics.summary({}))).toBe("FORBIDDEN");
+  });
+
+  it("search lists the caller's institution only, and refuses to look into another", async () => {
+    const samResults = await caller(as.sam).search.courses({ query: "calc" });
+    expect(samResults.courses.map((course) => course.id)).toEqual([ids.c1]);
+    const beaResults = await caller(as.bea).search.courses({ query: "calc" });
+    expect(beaResults.courses.map((course) => course.id)).toEqual([ids.c5]);
+    expect(await outcome(caller(as.sam).search.courses({ institutionId: ids.southbank }))).toBe("FORBIDDEN");
+  });
+
+  it("administrators see their institution, nothing of another", async () => {
+    const admin = caller(as.northwindAdmin);
+    expect(await outcome(admin.dashboard.student({ studentId: ids.alex }))).toBe("OK");
+    expect(await outcome(admin.dashboard.student({ studentId: ids.bea }))).toBe("NOT_FOUND");
+    expect(await outcome(admin.analytics.course({ courseId: ids.c1, ...range }))).toBe("OK");
+    expect(await outcome(admin.analytics.course({ courseId: ids.c5, ...range }))).toBe("NOT_FOUND");
+    const summary = await admin.analytics.summary({ limit: 100 });
+    expect(summary.courses.map((course) => course.courseId).sort()).toEqual([ids.c1, ids.c2, ids.c4].sort());
+    const southbankSummary = await caller(as.southbankToken).analytics.summary({});
+    expect(southbankSummary.courses.map((course) => course.courseId)).toEqual([ids.c5]);
+  });
+
+  it("instructors and TAs see analytics of the courses they teach only", async () => {
+    const ada = caller(as.ada);
+    expect(await outcome(ada.analytics.course({ courseId: ids.c1, ...range }))).toBe("OK");
+    expect(await outcome(ada.analytics.course({ courseId: ids.c5, ...range }))).toBe("NOT_FOUND");
+    expect(await outcome(ada.dashboard.student({ studentId: ids.sam }))).toBe("FORBIDDEN");
+    expect(await outcome(caller(as.grace).analytics.course({ courseId: ids.c1, ...range }))).toBe("NOT_FOUND");
+
+    // Tom assists no course yet: nothing to see. Made staff of C2, he sees C2 and only C2.
+    const tom = caller(as.tom);
+    expect(await outcome(tom.analytics.course({ courseId: ids.c2, ...range }))).toBe("NOT_FOUND");
+    expect((await tom.analytics.summary({})).courses).toEqual([]);
+    await database.db
+      .insert(schema.courseStaff)
+      .values({ courseId: ids.c2, userId: ids.tom, institutionId: ids.northwind });
+    expect(await outcome(tom.analytics.course({ courseId: ids.c2, ...range }))).toBe("OK");
+    expect(await outcome(tom.analytics.course({ courseId: ids.c1, ...range }))).toBe("NOT_FOUND");
+    expect((await tom.analytics.summary({})).courses.map((course) => course.courseId)).toEqual([ids.c2]);
+  });
+});
