@@ -1,4 +1,3 @@
-import { sql } from "drizzle-orm";
 import { bigint, date, index, integer, numeric, pgTable, unique, uuid } from "drizzle-orm/pg-core";
 import { createdAt, id, jsonObject, updatedAt } from "./columns.ts";
 import { courses } from "./courses.ts";

@@ -2,6 +2,7 @@ import { createCallerFactory, router } from "../trpc/init.ts";
 import { analyticsRouter } from "./analytics.ts";
 import { authRouter } from "./auth.ts";
 import { dashboardRouter } from "./dashboard.ts";
+import { opsRouter } from "./ops.ts";
 import { progressRouter } from "./progress.ts";
 import { searchRouter } from "./search.ts";
 
@@ -11,6 +12,7 @@ export const appRouter = router({
   search: searchRouter,
   progress: progressRouter,
   analytics: analyticsRouter,
+  ops: opsRouter,
 });
 
 /** The type every client compiles against (import it with `import type`). */

@@ -25,18 +25,23 @@ export const authRouter = router({
 
     await ctx.services.signInLimiter.succeeded(input.email);
     const secret = newSecret("cbs");
-    await createSession(ctx.db, {
-      tokenHash: hashSecret(secret),
-      userId: candidate.userId,
-      institutionId: candidate.institutionId,
-      expiresAt: new Date(Date.now() + SESSION_TTL_SECONDS * 1000),
+    // Sign-in has no tenant until now: the session is written as the application role, bound
+    // to the institution just verified.
+    const me = await withTenant(ctx.db, candidate.institutionId, async (tx) => {
+      await createSession(tx, {
+        tokenHash: hashSecret(secret),
+        userId: candidate.userId,
+        institutionId: candidate.institutionId,
+        expiresAt: new Date(Date.now() + SESSION_TTL_SECONDS * 1000),
+      });
+      return getMe(tx, candidate);
     });
     ctx.request.setCookie?.(
       SESSION_COOKIE,
       secret,
       sessionCookieOptions(ctx.request.secure ?? false, SESSION_TTL_SECONDS),
     );
-    return getMe(ctx.db, candidate);
+    return me;
   }),
 
   /** Revokes the session server-side (a stolen copy of the cookie stops working too). */

@@ -1,0 +1,33 @@
+import { pageOffset, paginate, paginationInput } from "@coursebase/db/queries/pagination";
+import { activeMonitoring } from "../monitoring/index.ts";
+import { adminProcedure, router } from "../trpc/init.ts";
+
+/**
+ * Operations views for administrators: the process's recent slow queries and alerts, newest
+ * first (packages/server/src/monitoring). Statements carry `$n` placeholders and masked
+ * literals, parameters only their type and size: nothing here is an institution's data.
+ * `monitoring: false` means this process runs no monitor (lists are then empty).
+ */
+export const opsRouter = router({
+  slowQueries: adminProcedure.input(paginationInput).query(({ input }) => {
+    const monitoring = activeMonitoring();
+    return {
+      monitoring: monitoring !== undefined,
+      thresholds: monitoring
+        ? { slowQueryMs: monitoring.config.slowQueryMs, slowQueryAlertMs: monitoring.config.slowQueryAlertMs }
+        : null,
+      queries: monitoring?.slowQueries(pageOffset(input), input.limit) ?? [],
+      pagination: paginate(input, monitoring?.slowQueryCount ?? 0),
+    };
+  }),
+
+  alerts: adminProcedure.input(paginationInput).query(({ input }) => {
+    const monitoring = activeMonitoring();
+    return {
+      monitoring: monitoring !== undefined,
+      webhook: monitoring?.config.alertWebhookUrl !== undefined,
+      alerts: monitoring?.alerts(pageOffset(input), input.limit) ?? [],
+      pagination: paginate(input, monitoring?.alertCount ?? 0),
+    };
+  }),
+});
