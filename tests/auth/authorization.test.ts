@@ -108,4 +108,16 @@ describe("roles and scope on every procedure", () => {
     expect(await outcome(tom.analytics.course({ courseId: ids.c1, ...range }))).toBe("NOT_FOUND");
     expect((await tom.analytics.summary({})).courses.map((course) => course.courseId)).toEqual([ids.c2]);
   });
+
+  it("a student records only their own progress; an integration token anyone's in its institution", async () => {
+    const own = { eventId: "authz-own", studentId: ids.sam, lessonId: ids.l3, courseId: ids.c1, timeSpent: 10 };
+    const other = { eventId: "authz-other", studentId: ids.alex, lessonId: ids.l1, courseId: ids.c1, timeSpent: 10 };
+    expect(await outcome(caller(as.sam).progress.record({ updates: [own] }))).toBe("OK");
+    expect(await outcome(caller(as.sam).progress.record({ updates: [other] }))).toBe("FORBIDDEN");
+    expect(await outcome(caller(as.ada).progress.record({ updates: [own] }))).toBe("FORBIDDEN");
+    expect(await outcome(caller(as.northwindToken).progress.record({ updates: [other] }))).toBe("OK");
+    // Southbank's token cannot write Northwind's students: they do not exist for it.
+    const foreign = { ...other, eventId: "authz-foreign" };
+    expect(await outcome(caller(as.southbankToken).progress.record({ updates: [foreign] }))).toBe("BAD_REQUEST");
+  });
 });

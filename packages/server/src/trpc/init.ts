@@ -98,16 +98,24 @@ export const publicProcedure = t.procedure.use(timing);
  * procedure is marked `replica` and one is configured, else on the primary. Inside, `ctx.db` and
  * `ctx.readDb` are that transaction.
  */
-export const authedProcedure = publicProcedure.use(({ ctx, meta, next }) => {
+export const authedProcedure = publicProcedure.use(async ({ ctx, meta, next }) => {
   const principal = ctx.principal;
   if (!principal) throw new TRPCError({ code: "UNAUTHORIZED", message: "Sign in or send an API token" });
   const database = meta?.replica ? ctx.readDb : ctx.db;
-  return withTenant(database, principal.institutionId, async (tx) => {
-    const result = await next({ ctx: { ...ctx, principal, db: tx, readDb: tx } });
+  const afterCommitTasks: Array<() => Promise<void>> = [];
+  const afterCommit = (task: () => Promise<void>) => {
+    afterCommitTasks.push(task);
+  };
+  const result = await withTenant(database, principal.institutionId, async (tx) => {
+    const inner = await next({ ctx: { ...ctx, principal, db: tx, readDb: tx, afterCommit } });
     // tRPC hands errors back as a result: rethrow so the tenant transaction rolls back.
-    if (!result.ok) throw result.error;
-    return result;
+    if (!inner.ok) throw inner.error;
+    return inner;
   });
+  // Only now is the write visible to others: cache invalidation and the like run here, so that
+  // no reader can cache the old state between an invalidation and the commit.
+  for (const task of afterCommitTasks) await task();
+  return result;
 });
 
 /** Signed in with one of the given roles. Finer scope (own courses, own data) is the router's. */
