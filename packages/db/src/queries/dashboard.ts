@@ -4,7 +4,7 @@ import type { Database } from "../client.ts";
 import { queryOne } from "../execute.ts";
 import type { courses, enrollments, lessonProgress, lessons, modules, users } from "../schema/index.ts";
 
-export const studentDashboardInput = z.object({
+export const studentDashboardInput = z.strictObject({
   // guid, not uuid: any well-formed id the uuid column holds (seeded ids need not be RFC 4122 v4).
   studentId: z.guid("must be a UUID"),
 });

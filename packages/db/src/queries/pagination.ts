@@ -20,7 +20,7 @@ export const paginationFields = {
     .default(DEFAULT_PAGE_LIMIT),
 };
 
-export const paginationInput = z.object(paginationFields);
+export const paginationInput = z.strictObject(paginationFields);
 /** After parsing: both fields present (defaults applied). */
 export type PaginationInput = z.output<typeof paginationInput>;
 

@@ -30,12 +30,12 @@ const completionTime = z
     `must not be in the future (more than ${MAX_CLOCK_SKEW_MS / 60_000} minutes of clock skew)`,
   );
 
-export const progressUpdate = z.object({
+export const progressUpdate = z.strictObject({
   /** Chosen by the sender; the same id sent again (a retry) is not applied again. */
   eventId: z.string().trim().min(1, "must not be empty").max(128, "must be at most 128 characters"),
-  studentId: z.uuid({ error: "must be a uuid" }),
-  lessonId: z.uuid({ error: "must be a uuid" }),
-  courseId: z.uuid({ error: "must be a uuid" }),
+  studentId: z.guid({ error: "must be a uuid" }),
+  lessonId: z.guid({ error: "must be a uuid" }),
+  courseId: z.guid({ error: "must be a uuid" }),
   timeSpent: z
     .number()
     .int("must be whole seconds")
@@ -53,7 +53,7 @@ export const progressUpdate = z.object({
   completedAt: completionTime.nullish(),
 });
 
-export const recordProgressInput = z.object({
+export const recordProgressInput = z.strictObject({
   updates: z
     .array(progressUpdate)
     .min(1, "must contain at least one update")

@@ -10,7 +10,7 @@ export const MAX_QUERY_LENGTH = 4_000;
 /** Only the first words of a query are searched: each one is ANDed, so more only narrow to nothing. */
 export const MAX_QUERY_WORDS = 32;
 
-export const searchCoursesInput = z.object({
+export const searchCoursesInput = z.strictObject({
   query: z.string().max(MAX_QUERY_LENGTH, `must be at most ${MAX_QUERY_LENGTH} characters`).optional(),
   category: z.enum(courseCategory.enumValues).optional(),
   difficulty: z.enum(difficultyLevel.enumValues).optional(),
