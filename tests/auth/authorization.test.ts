@@ -1,4 +1,5 @@
 import { schema } from "@coursebase/db";
+import { refreshCourseSummary } from "@coursebase/db/queries/summary-refresh";
 import { TRPCError } from "@trpc/server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, type TestDatabase } from "../support/database.ts";
@@ -31,6 +32,8 @@ describe("roles and scope on every procedure", () => {
   beforeAll(async () => {
     database = await createTestDatabase();
     await loadFixture(database.db);
+    // analytics.summary reads a materialized view: bring it up to date with the fixture.
+    await refreshCourseSummary(database.db);
     services = createTestServices(database);
   });
   afterAll(() => database.destroy());

@@ -977,6 +977,13 @@ const expectedIndexes: Record<string, string> = {
   grades_submission_id_unique:
     "CREATE UNIQUE INDEX grades_submission_id_unique ON public.grades USING btree (submission_id)",
   grades_grader_id_idx: "CREATE INDEX grades_grader_id_idx ON public.grades USING btree (grader_id)",
+  // analytics.summary's materialized view (drizzle/0007) and its refresh record.
+  course_performance_summary_course_id_key:
+    "CREATE UNIQUE INDEX course_performance_summary_course_id_key ON public.course_performance_summary USING btree (course_id)",
+  course_performance_summary_institution_id_category_idx:
+    "CREATE INDEX course_performance_summary_institution_id_category_idx ON public.course_performance_summary USING btree (institution_id, category)",
+  materialized_view_refreshes_pkey:
+    "CREATE UNIQUE INDEX materialized_view_refreshes_pkey ON public.materialized_view_refreshes USING btree (view_name)",
 };
 
 /** The indexes the guide writes as SQL (CREATE INDEX ...), by its names. */
@@ -1004,6 +1011,8 @@ const lmsTables = [
   "assignments",
   "submissions",
   "grades",
+  "course_performance_summary",
+  "materialized_view_refreshes",
 ];
 
 describe("indexes", () => {

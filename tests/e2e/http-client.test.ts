@@ -2,6 +2,7 @@ import { execFile } from "node:child_process";
 import type { AddressInfo } from "node:net";
 import { promisify } from "node:util";
 import { setPassword } from "@coursebase/db/queries/auth";
+import { refreshCourseSummary } from "@coursebase/db/queries/summary-refresh";
 import { hashPassword } from "@coursebase/server/auth/passwords";
 import { mintApiToken } from "@coursebase/server/auth/tokens";
 import { createClient } from "@coursebase/server/client";
@@ -25,6 +26,8 @@ describe("the API over HTTP through the typed client", () => {
   beforeAll(async () => {
     database = await createTestDatabase();
     await loadFixture(database.db);
+    // analytics.summary reads a materialized view: bring it up to date with the fixture.
+    await refreshCourseSummary(database.db);
     await setPassword(database.db, ids.sam, await hashPassword("sam's long passphrase"));
     adminToken = (await mintApiToken(database.db, { institutionId: ids.northwind, role: "ADMIN", name: "e2e" })).token;
     app = await createHttpServer(createTestServices(database));

@@ -221,7 +221,8 @@ export async function getCourseAnalytics(
 
 /**
  * The course performance summary: one row per PUBLISHED course. Parameter-free on purpose: the
- * scale issue creates the materialized view course_performance_summary from this very SELECT.
+ * materialized view course_performance_summary is this very SELECT (drizzle/0007; keep the two
+ * identical: tests/api/summary-materialized.test.ts compares them).
  *
  * The guide's view LEFT JOINs enrollments and lesson_progress in one pass, so each course yields
  * enrollments x progress rows and every count and sum is multiplied by the other side's row count
@@ -262,13 +263,17 @@ export const coursePerformanceSelect = sql`
    where c.status = 'PUBLISHED'`;
 
 /**
- * Where summary rows come from and how fresh they are. Computed live for now; the scale issue
- * points `rows` at the materialized view and `refreshedAt` at its last refresh.
+ * Where summary rows come from and how fresh they are: the materialized view built from
+ * coursePerformanceSelect (drizzle/0007), read through tenant_course_performance_summary, and
+ * its last recorded refresh (packages/db/src/queries/summary-refresh.ts). The view is the only
+ * path the application role may take: it shows coursebase_app its own institution's rows only
+ * (row-level security does not cover materialized views) and the owner every row. Figures lag
+ * the tables by up to one refresh interval; `refreshedAt` says by how much.
  */
 const summarySource = {
-  kind: "live" as const,
-  rows: sql`(${coursePerformanceSelect})`,
-  refreshedAt: sql`now()`,
+  kind: "materialized" as const,
+  rows: sql`tenant_course_performance_summary`,
+  refreshedAt: sql`(select refreshed_at from materialized_view_refreshes where view_name = 'course_performance_summary')`,
 };
 
 export const summarySortKeys = [

@@ -1,5 +1,6 @@
 import { sql } from "drizzle-orm";
 import type { Database, DatabaseHandle } from "../client.ts";
+import { refreshCourseSummary } from "../queries/summary-refresh.ts";
 import { BULK_TABLES, type DeferredObjects, deferConstraintsAndIndexes } from "./bulk-load.ts";
 import { occupiedTables, SEED_TABLES, SeedRefusedError, type SeedTable, truncateAll } from "./guard.ts";
 import { planSeed, type SeedOptions, type SeedPlan } from "./plan.ts";
@@ -200,6 +201,10 @@ export async function seedDatabase(handle: DatabaseHandle, options: SeedDatabase
       total,
     );
   }
+
+  // analytics.summary reads a materialized view: recompute it from the new rows (plain REFRESH:
+  // nobody reads during a seed), else it keeps the contents of before the load.
+  await refreshCourseSummary(handle.db, { concurrently: false });
 
   return { plan, rows, elapsedMs: performance.now() - started };
 }

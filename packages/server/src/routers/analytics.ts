@@ -6,9 +6,10 @@ import {
   getCourseSummary,
 } from "@coursebase/db/queries/analytics";
 import type { Principal } from "@coursebase/db/queries/auth";
+import { refreshCourseSummary, refreshCourseSummaryInput } from "@coursebase/db/queries/summary-refresh";
 import { TRPCError } from "@trpc/server";
 import { cacheKeys } from "../cache/index.ts";
-import { roleProcedure, router } from "../trpc/init.ts";
+import { maintenanceProcedure, roleProcedure, router } from "../trpc/init.ts";
 
 // Administrators see their institution's courses; instructors and teaching assistants the
 // courses they teach (lead instructor or course staff).
@@ -43,4 +44,11 @@ export const analyticsRouter = router({
   summary: analyticsProcedure
     .input(courseSummaryInput)
     .query(({ ctx, input }) => getCourseSummary(ctx.readDb, input, scopeOf(ctx.principal))),
+
+  // On demand, besides the schedule (not built yet). The view spans every institution, so the
+  // refresh runs as the owner on the primary; the caller learns when it ran, how long it took and
+  // the row count (all institutions' published courses: a figure, no names).
+  refreshSummary: maintenanceProcedure
+    .input(refreshCourseSummaryInput)
+    .mutation(({ ctx, input }) => refreshCourseSummary(ctx.services.database.db, input)),
 });

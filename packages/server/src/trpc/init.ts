@@ -130,3 +130,19 @@ export function roleProcedure(...roles: UserRole[]) {
 
 /** Administrators of the caller's institution (people or institution-wide API tokens). */
 export const adminProcedure = roleProcedure("ADMIN");
+
+/**
+ * An administrator, checked as roleProcedure("ADMIN") does, but WITHOUT the tenant transaction:
+ * for maintenance that must run as the owner across institutions. Inside a tenant transaction it
+ * could not (the application role may not refresh the view), and on PGlite's single connection a
+ * second, owner transaction would wait for the tenant one forever. Only the caller's role is
+ * used; the procedure must not read tenant data on its behalf.
+ */
+export const maintenanceProcedure = publicProcedure.use(({ ctx, next }) => {
+  const principal = ctx.principal;
+  if (!principal) throw new TRPCError({ code: "UNAUTHORIZED", message: "Sign in or send an API token" });
+  if (principal.role !== "ADMIN") {
+    throw new TRPCError({ code: "FORBIDDEN", message: "This needs one of the roles: ADMIN" });
+  }
+  return next({ ctx: { ...ctx, principal } });
+});
