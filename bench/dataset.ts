@@ -1,0 +1,138 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { createDatabase, migrationsFolder } from "@coursebase/db";
+import { type SeedStep, seedDatabase, todayUtc } from "@coursebase/db/seed/index";
+import postgres from "postgres";
+
+/**
+ * The benchmark's datasets: one PostgreSQL database per scale, `coursebase_bench_s<scale>`,
+ * built once (migrate + generator + VACUUM ANALYZE) and reused by later runs. What a database
+ * holds is written in its COMMENT (JSON, set only after a complete build), so a run can tell
+ * whether it matches the requested scale, seed and migrations without counting rows; on a
+ * mismatch (or no comment: a build that died half-way) the database is dropped and rebuilt.
+ */
+
+export interface DatasetMarker {
+  scale: number;
+  seed: string;
+  /** Migrations in drizzle/meta/_journal.json when the dataset was built. */
+  migrations: number;
+  /** The day generated history ends (YYYY-MM-DD): "recent" figures are relative to it. */
+  anchor: string;
+  builtAt: string;
+  buildSeconds: number;
+}
+
+export interface Dataset {
+  name: string;
+  url: string;
+  marker: DatasetMarker;
+  /** Built by this run (false: reused). */
+  built: boolean;
+}
+
+/** `coursebase_bench_s<scale>` (BENCH_DB_PREFIX replaces `coursebase_bench`, e.g. to try a branch's migrations). */
+export function databaseName(scale: number, prefix = process.env.BENCH_DB_PREFIX || "coursebase_bench"): string {
+  if (!/^[a-z_][a-z0-9_]*$/.test(prefix))
+    throw new Error(`BENCH_DB_PREFIX must be a lower-case identifier, got "${prefix}"`);
+  return `${prefix}_s${String(scale).replace(".", "_")}`;
+}
+
+export function databaseUrl(adminUrl: string, name: string): string {
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+export function migrationCount(): number {
+  const journal = JSON.parse(readFileSync(join(migrationsFolder, "meta/_journal.json"), "utf8")) as {
+    entries: unknown[];
+  };
+  return journal.entries.length;
+}
+
+function parseMarker(comment: string | null | undefined): DatasetMarker | undefined {
+  if (!comment) return undefined;
+  try {
+    return JSON.parse(comment) as DatasetMarker;
+  } catch {
+    return undefined;
+  }
+}
+
+export async function ensureDataset(
+  adminUrl: string,
+  options: { scale: number; seed: string; rebuild?: boolean; log: (line: string) => void },
+): Promise<Dataset> {
+  const name = databaseName(options.scale);
+  const url = databaseUrl(adminUrl, name);
+  const migrations = migrationCount();
+  const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
+  try {
+    const [existing] = await admin<{ comment: string | null }[]>`
+      select shobj_description(oid, 'pg_database') as comment from pg_database where datname = ${name}`;
+    const marker = parseMarker(existing?.comment);
+    const reason = !existing
+      ? "absent"
+      : options.rebuild
+        ? "--rebuild"
+        : !marker
+          ? "no marker (an unfinished build)"
+          : marker.scale !== options.scale || marker.seed !== options.seed
+            ? `holds scale ${marker.scale} seed ${marker.seed}`
+            : marker.migrations !== migrations
+              ? `built with ${marker.migrations} migrations, there are ${migrations} now`
+              : undefined;
+    if (existing && marker && reason === undefined) {
+      const ageDays = Math.round((todayUtc().getTime() - Date.parse(marker.anchor)) / 86_400_000);
+      options.log(
+        `dataset ${name}: reused (scale ${marker.scale}, seed ${marker.seed}, anchor ${marker.anchor}` +
+          `${ageDays > 0 ? `, ${ageDays} day(s) old: "last 7 days" figures shrink as it ages; --rebuild refreshes it` : ""})`,
+      );
+      return { name, url, marker, built: false };
+    }
+
+    options.log(`dataset ${name}: building (${reason})`);
+    await admin.unsafe(`drop database if exists "${name}" with (force)`);
+    await admin.unsafe(`create database "${name}"`);
+    const started = performance.now();
+    const anchor = todayUtc();
+    const handle = await createDatabase({ url, readUrl: undefined });
+    try {
+      await handle.migrate();
+      await seedDatabase(handle, {
+        scale: options.scale,
+        seed: options.seed,
+        anchor,
+        vacuum: true,
+        onProgress: (step: SeedStep) => {
+          if (step.phase === "done") {
+            const rows = step.rows === undefined ? "" : ` ${step.rows.toLocaleString("en-US")} rows`;
+            options.log(
+              `  [${step.index}/${step.total}] ${step.name}${rows} ${((step.elapsedMs ?? 0) / 1000).toFixed(1)} s`,
+            );
+          }
+        },
+      });
+    } finally {
+      await handle.close();
+    }
+    const built: DatasetMarker = {
+      scale: options.scale,
+      seed: options.seed,
+      migrations,
+      anchor: anchor.toISOString().slice(0, 10),
+      builtAt: new Date().toISOString(),
+      buildSeconds: Math.round((performance.now() - started) / 1000),
+    };
+    // COMMENT takes no bind parameters: a JSON literal made of numbers and validated strings,
+    // quoted by the server's own quote_literal.
+    const [{ literal } = { literal: "''" }] = await admin<{ literal: string }[]>`
+      select quote_literal(${JSON.stringify(built)}) as literal`;
+    await admin.unsafe(`comment on database "${name}" is ${literal}`);
+    options.log(`dataset ${name}: built in ${built.buildSeconds} s`);
+    return { name, url, marker: built, built: true };
+  } finally {
+    await admin.end();
+  }
+}
