@@ -10,8 +10,9 @@ import { parseArgs } from "node:util";
 import { DEFAULT_SEED } from "@coursebase/db/seed/index";
 import { FULL, FULL_SCALES, QUICK, QUICK_SCALE } from "./settings.ts";
 
-// Set before the server code is loaded: its loggers read LOG_LEVEL once.
-process.env.LOG_LEVEL ??= "warn";
+// Set before the server code is loaded: its loggers read LOG_LEVEL once. Query monitoring's
+// slow-statement warnings would bury the tables (the slow calls are in the figures anyway).
+process.env.LOG_LEVEL ??= "error";
 
 const usage = `usage: pnpm bench [--scale 1,10] [--seed <s>] [--only <ops>] [--quick] [--rebuild] [--no-http]
   --scale    comma-separated scale factors (default 1,10; --quick: ${QUICK_SCALE}); 1 = ~1M lesson_progress rows
