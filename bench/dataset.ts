@@ -60,6 +60,27 @@ function parseMarker(comment: string | null | undefined): DatasetMarker | undefi
   }
 }
 
+/**
+ * Holds a session advisory lock (on the maintenance database) per dataset for as long as a run
+ * builds or measures it: a second `pnpm bench` on the same dataset would otherwise rebuild it
+ * underneath the first, or restore the first one's write pool while it is writing.
+ */
+export async function lockDataset(adminUrl: string, name: string): Promise<{ release(): Promise<void> }> {
+  const sql = postgres(adminUrl, { max: 1, onnotice: () => {} });
+  const key = `coursebase bench ${name}`;
+  const [row] = await sql<{ locked: boolean }[]>`select pg_try_advisory_lock(hashtext(${key})) as locked`;
+  if (!row?.locked) {
+    await sql.end();
+    throw new Error(`another pnpm bench is using ${name} right now: wait for it to finish`);
+  }
+  return {
+    async release() {
+      await sql`select pg_advisory_unlock(hashtext(${key}))`;
+      await sql.end();
+    },
+  };
+}
+
 export async function ensureDataset(
   adminUrl: string,
   options: { scale: number; seed: string; rebuild?: boolean; log: (line: string) => void },

@@ -2,7 +2,7 @@ import { createServices } from "@coursebase/server";
 import postgres from "postgres";
 import { createBareRunner, createStatementCapture } from "./bare.ts";
 import { type BenchContext, callersOver } from "./context.ts";
-import { ensureDataset } from "./dataset.ts";
+import { databaseName, ensureDataset, lockDataset } from "./dataset.ts";
 import { prismaLikePool } from "./guide/prisma.ts";
 import { type OperationKey, readOperations } from "./operations.ts";
 import { benchCache } from "./phases/cache.ts";
@@ -39,6 +39,15 @@ async function countRows(sql: postgres.Sql): Promise<Record<string, number>> {
 
 /** Everything measured at one scale: reads in-process, cache, HTTP, then writes (restored after). */
 export async function benchScale(options: ScaleOptions): Promise<ScaleResult> {
+  const lock = await lockDataset(options.adminUrl, databaseName(options.scale));
+  try {
+    return await benchLockedScale(options);
+  } finally {
+    await lock.release();
+  }
+}
+
+async function benchLockedScale(options: ScaleOptions): Promise<ScaleResult> {
   const { settings, log } = options;
   const started = performance.now();
   const dataset = await ensureDataset(options.adminUrl, {
