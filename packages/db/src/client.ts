@@ -33,8 +33,9 @@ function postgresClient(url: string, config: DatabaseConfig): postgres.Sql {
     max: pool.max,
     idle_timeout: pool.idleTimeoutSeconds,
     connect_timeout: pool.connectTimeoutSeconds,
-    // Named prepared statements: hot queries are parsed and planned once per connection.
-    prepare: true,
+    // Named prepared statements, parsed once per connection. Drizzle asks postgres.js not to
+    // prepare `db.execute()` statements: instrumentPostgres overrides that (prepareParameterised).
+    prepare: pool.prepare,
     onnotice: () => {},
     connection: {
       application_name: pool.applicationName,
@@ -67,9 +68,12 @@ export async function createDatabase(overrides: Partial<DatabaseConfig> = {}): P
   if (config.url) {
     const url = config.url;
     // Query monitoring (monitoring/postgres.ts): every statement timed, on both clients.
-    const sql = instrumentPostgres(postgresClient(url, config), "primary");
+    const instrument = { prepareParameterised: config.pool.prepare };
+    const sql = instrumentPostgres(postgresClient(url, config), "primary", instrument);
     const db = drizzleOverPostgres(sql);
-    const readSql = config.readUrl ? instrumentPostgres(postgresClient(config.readUrl, config), "replica") : undefined;
+    const readSql = config.readUrl
+      ? instrumentPostgres(postgresClient(config.readUrl, config), "replica", instrument)
+      : undefined;
     const readDb = readSql ? drizzleOverPostgres(readSql) : db;
     return {
       db,

@@ -15,7 +15,20 @@ export interface DatabaseConfig {
     statementTimeoutMs: number;
     idleInTransactionTimeoutMs: number;
     applicationName: string;
+    /**
+     * Named prepared statements for every statement with parameters (DB_PREPARE, default true).
+     * Off only behind a pooler that cannot keep them (PgBouncer in transaction mode before 1.21).
+     */
+    prepare: boolean;
   };
+}
+
+function boolFromEnv(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === "") return fallback;
+  if (raw === "true" || raw === "1") return true;
+  if (raw === "false" || raw === "0") return false;
+  throw new Error(`${name} must be true or false, got "${raw}"`);
 }
 
 function intFromEnv(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
@@ -40,6 +53,7 @@ export function databaseConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Dat
       statementTimeoutMs: intFromEnv(env, "DB_STATEMENT_TIMEOUT_MS", 15_000),
       idleInTransactionTimeoutMs: intFromEnv(env, "DB_IDLE_IN_TX_TIMEOUT_MS", 30_000),
       applicationName: env.DB_APPLICATION_NAME || "coursebase",
+      prepare: boolFromEnv(env, "DB_PREPARE", true),
     },
   };
 }

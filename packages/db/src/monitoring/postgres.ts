@@ -19,6 +19,16 @@ import { report, type Scope } from "./report.ts";
  * COMMIT and ROLLBACK are issued by postgres.js itself (not through `unsafe`): they are timed
  * as the span between the end of the transaction's callback and the end of `begin`.
  *
+ * With `prepareParameterised`, every statement that has parameters is sent as a named prepared
+ * statement, whatever the caller asked: Drizzle's `db.execute()` passes `prepare: false`
+ * (drizzle-orm/postgres-js/session.js prepares only queries given a name), so without this every
+ * statement is parsed, described and planned on every call, in two round trips. Prepared, it is
+ * parsed once per connection and then costs one round trip (Bind + Execute), and PostgreSQL may
+ * settle on a generic plan after five executions when that plan is no costlier. The statement
+ * texts of the query layer are a bounded set (values are always parameters), so postgres.js's
+ * per-connection statement cache stays small. Statements without parameters keep the simple
+ * protocol (one message, nothing to cache).
+ *
  * Returns the same client, instrumented.
  */
 
@@ -43,7 +53,17 @@ interface ClientSql extends ScopeSql {
   close: AnyFunction;
 }
 
-export function instrumentPostgres<S extends postgres.Sql<Record<string, unknown>>>(sql: S, database: DatabaseRole): S {
+export interface InstrumentOptions {
+  /** Send statements with parameters as named prepared statements (see above). */
+  prepareParameterised?: boolean;
+}
+
+export function instrumentPostgres<S extends postgres.Sql<Record<string, unknown>>>(
+  sql: S,
+  database: DatabaseRole,
+  options: InstrumentOptions = {},
+): S {
+  const prepare = options.prepareParameterised === true;
   const client = sql as unknown as ClientSql;
   const pool = trackPool(database, "postgres", sql.options.max);
   const base = { database, driver: "postgres" as const, pool };
@@ -148,6 +168,7 @@ export function instrumentPostgres<S extends postgres.Sql<Record<string, unknown
     target.unsafe = (...args: unknown[]) => {
       const isBegin = flags?.now === true;
       if (flags) flags.now = false;
+      if (prepare) preparing(args);
       // Arguments passed as given: postgres.js reads `arguments.length` to tell params from options.
       const query = unsafe.apply(target, args);
       const params = Array.isArray(args[1]) ? (args[1] as unknown[]) : [];
@@ -171,6 +192,17 @@ export function instrumentPostgres<S extends postgres.Sql<Record<string, unknown
       };
     }
   }
+}
+
+/**
+ * `unsafe(text, params, options)` arguments rewritten in place to prepare the statement when it
+ * has parameters. `unsafe(text, options)` (no params) is left alone.
+ */
+function preparing(args: unknown[]): void {
+  const params = args[1];
+  if (!Array.isArray(params) || params.length === 0) return;
+  const options = args[2];
+  args[2] = options !== null && typeof options === "object" ? { ...options, prepare: true } : { prepare: true };
 }
 
 const STARTED = Symbol("coursebase.query.startedAt");

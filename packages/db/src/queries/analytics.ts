@@ -4,6 +4,7 @@ import type { Database } from "../client.ts";
 import { queryRows } from "../execute.ts";
 import { courseCategory, type difficultyLevel } from "../schema/enums.ts";
 import { type Pagination, pageOffset, paginate, paginationFields } from "./pagination.ts";
+import { dayBounds, dayFactsFromRawRows } from "./rollups.ts";
 
 /**
  * Restricts a query to one institution's courses (another institution's course is "not found"),
@@ -30,22 +31,29 @@ const scopeCondition = (courseId: SQL, institutionId: SQL, scope: AnalyticsScope
 // analytics.course ------------------------------------------------------------------------------
 
 export const MAX_RANGE_DAYS = 366;
+/** A literal, not a bound parameter: the planner must see the series' length (see `days`). */
+const SERIES_LAST = sql.raw(String(MAX_RANGE_DAYS - 1));
 const DAY_MS = 86_400_000;
 
 const calendarDate = z.iso.date({ error: "must be a calendar date YYYY-MM-DD" });
 
+/** `start` and `end` of a report: calendar dates, in order, at most MAX_RANGE_DAYS apart. */
+export const dateRangeFields = { start: calendarDate, end: calendarDate };
+
+export function refineDateRange({ start, end }: { start: string; end: string }, ctx: z.RefinementCtx): void {
+  const from = Date.parse(start);
+  const to = Date.parse(end);
+  if (Number.isNaN(from) || Number.isNaN(to)) return; // the format issue is already reported
+  if (to < from) {
+    ctx.addIssue({ code: "custom", path: ["end"], message: `must be on or after start (${start})` });
+  } else if ((to - from) / DAY_MS + 1 > MAX_RANGE_DAYS) {
+    ctx.addIssue({ code: "custom", path: ["end"], message: `the range may span at most ${MAX_RANGE_DAYS} days` });
+  }
+}
+
 export const courseAnalyticsInput = z
-  .strictObject({ courseId: z.guid({ error: "must be a uuid" }), start: calendarDate, end: calendarDate })
-  .superRefine(({ start, end }, ctx) => {
-    const from = Date.parse(start);
-    const to = Date.parse(end);
-    if (Number.isNaN(from) || Number.isNaN(to)) return; // the format issue is already reported
-    if (to < from) {
-      ctx.addIssue({ code: "custom", path: ["end"], message: `must be on or after start (${start})` });
-    } else if ((to - from) / DAY_MS + 1 > MAX_RANGE_DAYS) {
-      ctx.addIssue({ code: "custom", path: ["end"], message: `the range may span at most ${MAX_RANGE_DAYS} days` });
-    }
-  });
+  .strictObject({ courseId: z.guid({ error: "must be a uuid" }), ...dateRangeFields })
+  .superRefine(refineDateRange);
 
 export type CourseAnalyticsInput = z.infer<typeof courseAnalyticsInput>;
 
@@ -81,10 +89,9 @@ export interface CourseAnalytics {
 }
 
 /**
- * Per-day sums and counts for the course over the range (needs the one-row `zone` relation:
- * time_zone). Several rows may share a day; the caller sums them. This is the seam for the scale
- * issue: closed days will come from course_analytics (which stores these same sums and counts),
- * unioned with this live computation for today only.
+ * Per-day sums and counts for the course over the range, all from the raw rows (needs the
+ * one-row `zone` relation: time_zone). Several rows may share a day; the caller sums them.
+ * What getCourseAnalyticsFromRawRows reads, and the definition the rollups must reproduce.
  *
  * Each side is grouped on its own and then unioned, never joined row to row (which would
  * multiply counts). A row's day is its timestamp's calendar date in the institution's zone; the
@@ -95,10 +102,9 @@ export interface CourseAnalytics {
  * a superset of the local days in any zone (offsets span -12 h to +14 h), then the exact
  * local-day test drops the few extra rows. The range is made of constants so the planner sees
  * its true width; bounds derived from the institution's row are unknown at plan time (a third
- * of the table per inequality) and skew the plan. Best served by (course_id, <timestamp>)
- * indexes: enrollments has only course_id and timestamp-alone indexes today.
+ * of the table per inequality) and skew the plan.
  */
-const liveDailyFacts = ({ courseId, start, end }: CourseAnalyticsInput): SQL => {
+const rawDailyFacts = ({ courseId, start, end }: CourseAnalyticsInput): SQL => {
   const inRange = (timestamp: SQL) => sql`
         ${timestamp} >= (${start}::date - 1)::timestamp at time zone 'UTC'
     and ${timestamp} < (${end}::date + 2)::timestamp at time zone 'UTC'
@@ -123,6 +129,32 @@ const liveDailyFacts = ({ courseId, start, end }: CourseAnalyticsInput): SQL => 
    group by 1`;
 };
 
+/**
+ * The same facts from the daily rollups where they are known to be exact, and from the raw rows
+ * for every other day (drizzle/0012, docs/analytics-rollups.md). A day is read from
+ * course_analytics when it is at or before the course's watermark (rolled_through, in the
+ * institution's current zone) and carries no dirty mark; a missing rollup row then means an
+ * idle day. Every other day (today, days the job has not reached, days changed since it ran) is
+ * computed from the raw rows, one day at a time on the (course_id, timestamp) indexes: usually
+ * just today. So a job that has not run makes the query slower, never wrong.
+ *
+ * Needs `zone` (time_zone, rolled_through), `marked` (days with a mark) and `days` (day, its
+ * bounds lo and hi, live) from courseAnalyticsFrom.
+ */
+const rollupDailyFacts = ({ courseId, start, end }: CourseAnalyticsInput): SQL => sql`
+  select a.date as day, a.enrollment_count as enrollments, a.completion_count as completions,
+         a.lessons_completed, a.total_time_spent as time_spent_sum, a.score_sum, a.score_count
+    from zone z
+    join course_analytics a on a.course_id = ${courseId}::uuid
+     and a.date between ${start}::date and ${end}::date
+     and a.date <= z.rolled_through
+   where a.date not in (select day from marked)
+  union all
+  select d.day, f.enrollments, f.completions, f.lessons_completed, f.time_spent_sum, f.score_sum, f.score_count
+    from days d
+   cross join lateral (${dayFactsFromRawRows(sql`${courseId}::uuid`, sql`d.day`, sql`d.time_zone`, sql`d.lo`, sql`d.hi`)}) f
+   where d.live = 1`;
+
 interface CourseAnalyticsRow {
   time_zone: string;
   date: string;
@@ -138,32 +170,50 @@ interface CourseAnalyticsRow {
   total_avg_score: number | null;
 }
 
+type FactsSource = "rollups" | "raw";
+
 /**
  * The guide's daily series done right, in one statement: every day from start to end (a
  * generate_series; the guide's FULL JOIN of two sparse CTEs drops idle days), left-joined to the
  * day's facts, with range totals computed from the summed facts by window aggregates.
  * Returns null when the course does not exist (or is outside the scope).
  */
-export async function getCourseAnalytics(
+async function courseAnalyticsFrom(
+  source: FactsSource,
   db: Database,
   input: CourseAnalyticsInput,
-  scope?: AnalyticsScope,
+  scope: AnalyticsScope | undefined,
 ): Promise<CourseAnalytics | null> {
   const { courseId, start, end } = input;
+  const bounds = dayBounds(sql`d.day`, sql`z.time_zone`);
   const rows = await queryRows<CourseAnalyticsRow>(
     db,
     sql`
       with zone as materialized (
-        select i.time_zone
+        select i.time_zone, s.rolled_through
           from courses c
           join institutions i on i.id = c.institution_id
+          left join course_analytics_state s on s.course_id = c.id and s.time_zone = i.time_zone
          where c.id = ${courseId}::uuid${scopeCondition(sql`c.id`, sql`c.institution_id`, scope)}
       ),
-      facts as (${liveDailyFacts(input)}),
-      days as (
-        select z.time_zone, ${start}::date + n as day
-          from zone z, generate_series(0, ${end}::date - ${start}::date) as n
+      marked as materialized (
+        select distinct m.day from course_analytics_dirty_days m
+         where m.course_id = ${courseId}::uuid and m.day between ${start}::date and ${end}::date
       ),
+      -- Planned once: postgres.js prepares the statement, and PostgreSQL keeps its generic plan
+      -- only if it costs about what the custom plans do; otherwise every call is planned again
+      -- (~1.5 ms, as long as the query itself). Hence a series of constant length cut by the
+      -- range (generate_series(0, end - start) is 1,000 days to a generic plan), and live days
+      -- flagged by an integer (live = 1 is estimated at a few rows, the usual today only;
+      -- a boolean filter is estimated at half the days, whose cost then depends on the course).
+      days as materialized (
+        select z.time_zone, d.day, ${bounds.lo} as lo, ${bounds.hi} as hi,
+               case when d.day <= z.rolled_through and d.day not in (select day from marked) then 0 else 1 end as live
+          from zone z, generate_series(0, ${SERIES_LAST}) as n,
+               lateral (select ${start}::date + n as day) d
+         where n <= ${end}::date - ${start}::date
+      ),
+      facts as (${source === "raw" ? rawDailyFacts(input) : rollupDailyFacts(input)}),
       daily as (
         select d.time_zone, d.day,
                coalesce(sum(f.enrollments), 0) as enrollments,
@@ -215,6 +265,27 @@ export async function getCourseAnalytics(
       lessonsCompleted: first.total_lessons_completed,
     },
   };
+}
+
+/** analytics.course: closed days from the daily rollups where exact, every other day live. */
+export function getCourseAnalytics(
+  db: Database,
+  input: CourseAnalyticsInput,
+  scope?: AnalyticsScope,
+): Promise<CourseAnalytics | null> {
+  return courseAnalyticsFrom("rollups", db, input, scope);
+}
+
+/**
+ * The same answer computed from the raw rows alone, ignoring the rollups: the reference the
+ * rollups are tested against (tests/db/analytics-rollups.test.ts), and a fallback for checks.
+ */
+export function getCourseAnalyticsFromRawRows(
+  db: Database,
+  input: CourseAnalyticsInput,
+  scope?: AnalyticsScope,
+): Promise<CourseAnalytics | null> {
+  return courseAnalyticsFrom("raw", db, input, scope);
 }
 
 // analytics.summary -----------------------------------------------------------------------------
@@ -297,6 +368,8 @@ const sortColumn: Record<SummarySort, SQL> = {
 };
 
 export const courseSummaryInput = z.strictObject({
+  /** One course's row (the admin app's course page); absent: every course in scope. */
+  courseId: z.guid({ error: "must be a uuid" }).optional(),
   category: z.enum(courseCategory.enumValues).optional(),
   sort: z.enum(summarySortKeys).default("enrollments"),
   /** Default: descending for figures (best first), ascending for title. */
@@ -352,13 +425,14 @@ export async function getCourseSummary(
   const direction = (input.order ?? (input.sort === "title" ? "asc" : "desc")) === "asc" ? sql`asc` : sql`desc`;
   const ordering = sql`${sortColumn[input.sort]} ${direction} nulls last, title, course_id`;
   const category = input.category ? sql` and s.category = ${input.category}::course_category` : sql.empty();
+  const course = input.courseId ? sql` and s.course_id = ${input.courseId}::uuid` : sql.empty();
 
   const rows = await queryRows<SummaryQueryRow>(
     db,
     sql`
       with filtered as materialized (
         select s.* from ${summarySource.rows} as s
-         where true${category}${scopeCondition(sql`s.course_id`, sql`s.institution_id`, scope)}
+         where true${course}${category}${scopeCondition(sql`s.course_id`, sql`s.institution_id`, scope)}
       )
       select t.total, t.refreshed_at_ms, p.*
         from (

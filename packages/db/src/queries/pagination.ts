@@ -43,3 +43,53 @@ export function pageOffset({ page, limit }: PaginationInput): number {
 export function paginate({ page, limit }: PaginationInput, total: number): Pagination {
   return { page, limit, total, hasMore: page * limit < total };
 }
+
+// Keyset (cursor) variant, for lists too long for OFFSET (users.list on 100k people): the page
+// after a cursor is an index range read whatever its depth, and rows inserted meanwhile never
+// shift a page. No total by default (counting 100k rows costs more than the page itself).
+
+/** Spread into a keyset list's input: `cursor` is the `nextCursor` of the previous page. */
+export const keysetFields = {
+  limit: paginationFields.limit,
+  cursor: z.string().max(512, "must be at most 512 characters").optional(),
+};
+
+export const keysetOutput = z.object({
+  limit: z.number().int(),
+  hasMore: z.boolean(),
+  /** Pass as `cursor` for the next page; null on the last page. */
+  nextCursor: z.string().nullable(),
+});
+export type KeysetPagination = z.output<typeof keysetOutput>;
+
+/** An opaque cursor for a row's sort key (base64url JSON). */
+export function encodeCursor(key: ReadonlyArray<string | number | null>): string {
+  return Buffer.from(JSON.stringify(key), "utf8").toString("base64url");
+}
+
+/** The sort key inside a cursor, or null when it is not one this list made (`length` values, strings/numbers/null). */
+export function decodeCursor(cursor: string, length: number): Array<string | number | null> | null {
+  try {
+    const key: unknown = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));
+    if (!Array.isArray(key) || key.length !== length) return null;
+    if (!key.every((v) => v === null || typeof v === "string" || typeof v === "number")) return null;
+    return key;
+  } catch {
+    return null;
+  }
+}
+
+/** Cuts the `limit + 1` rows a keyset query fetched into the page and its envelope. */
+export function keysetPage<T>(
+  rows: T[],
+  limit: number,
+  keyOf: (row: T) => ReadonlyArray<string | number | null>,
+): { rows: T[]; pagination: KeysetPagination } {
+  const hasMore = rows.length > limit;
+  const page = hasMore ? rows.slice(0, limit) : rows;
+  const last = page[page.length - 1];
+  return {
+    rows: page,
+    pagination: { limit, hasMore, nextCursor: hasMore && last !== undefined ? encodeCursor(keyOf(last)) : null },
+  };
+}

@@ -185,26 +185,31 @@ function lockAndValidate(input: RecordProgressInput, scope: ProgressScope | unde
 }
 
 /**
- * Statement 2: records the event ids, applies the new events, recomputes the touched
- * enrollments, and returns every enrollment of the batch. Data-modifying CTEs share one
- * snapshot: enrollment progress is computed from the touched enrollments' lesson rows as they
- * stand (locked since statement 1) merged with the batch's per-lesson aggregates exactly as the
- * upsert merges them.
+ * Statement 2: records the event ids, applies the new events and appends them to
+ * progress_history, recomputes the touched enrollments, and returns every enrollment of the
+ * batch. Data-modifying CTEs share one snapshot: enrollment progress is computed from the
+ * touched enrollments' lesson rows as they stand (locked since statement 1) merged with the
+ * batch's per-lesson aggregates exactly as the upsert merges them.
  *
  * Shaped for the planner, which estimates a jsonb_to_recordset at 100 rows and a join of it to
- * enrollments at 1: the enrollment's institution is a scalar subquery (so estimates do not
- * collapse to one row and pick nested loops over CTEs), and every per-enrollment figure comes
- * from one GROUP BY over the merged rows, with no join between CTEs that could loop.
+ * enrollments at 1: the enrollment's institution is a scalar subquery or a constant (so
+ * estimates do not collapse to one row and pick nested loops over CTEs), and every
+ * per-enrollment figure comes from one GROUP BY over the merged rows, with no join between CTEs
+ * that could loop.
  */
-function applyBatch(input: RecordProgressInput): SQL {
+function applyBatch(input: RecordProgressInput, scope: ProgressScope | undefined): SQL {
+  // With a scope, statement 1 has checked that every update's enrollment belongs to it, so the
+  // institution is that constant: no per-update probe of enrollments (1,000 of them per batch).
+  const institution = scope?.institutionId
+    ? sql`${scope.institutionId}::uuid`
+    : sql`(select e.institution_id from enrollments e
+             where e.student_id = b.student_id and e.course_id = b.course_id)`;
   return sql`
     with batch as (${batchRelation(input)}),
     events as (
       -- The ledger key's institution is the enrollment's. occurred_at: when it happened, as far
       -- as we know (the completion time, else the time it was recorded).
-      select b.*, coalesce(b.completed_at, now()) as occurred_at,
-             (select e.institution_id from enrollments e
-               where e.student_id = b.student_id and e.course_id = b.course_id) as institution_id
+      select b.*, coalesce(b.completed_at, now()) as occurred_at, ${institution} as institution_id
         from batch b
     ),
     new_keys as (
@@ -214,9 +219,17 @@ function applyBatch(input: RecordProgressInput): SQL {
       returning institution_id, event_id
     ),
     applied as (
-      -- The events that take effect now. The monthly history (issue 4) appends exactly these:
-      -- history as (insert into <history> (...) select ... from applied).
+      -- The events that take effect now: those whose id was new to the ledger.
       select ev.* from events ev join new_keys k on k.institution_id = ev.institution_id and k.event_id = ev.event_id
+    ),
+    history as (
+      -- Appended exactly once per applied event (a retry's events are not in applied), in the
+      -- month of occurred_at (docs/progress-history.md). Not referenced below: a data-modifying
+      -- CTE runs to completion all the same.
+      insert into progress_history
+             (institution_id, event_id, student_id, lesson_id, course_id, time_spent, score, completed_at, occurred_at)
+      select institution_id, event_id, student_id, lesson_id, course_id, time_spent, score, completed_at, occurred_at
+        from applied
     ),
     per_lesson as (
       -- Several events for one lesson in one batch all count: one upsert row per lesson.
@@ -253,8 +266,11 @@ function applyBatch(input: RecordProgressInput): SQL {
        where (lp.student_id, lp.course_id) in (select student_id, course_id from per_lesson)
          and lp.completed_at is not null
     ),
-    merged as (
+    merged as materialized (
       -- Each touched enrollment's lessons after the upsert (same least() as above).
+      -- MATERIALIZED: tally's lesson count then compares lessons.course_id with a plain column of
+      -- this CTE. Inlined, it would be coalesce(...), which is not leakproof: under row-level
+      -- security it could not be an index condition and each enrollment scanned all of lessons.
       select coalesce(p.student_id, c.student_id) as student_id,
              coalesce(p.course_id, c.course_id) as course_id,
              least(c.completed_at, p.completed_at) as completed_at,
@@ -316,6 +332,17 @@ interface OutcomeRow {
 const toDate = (ms: number | null) => (ms === null ? null : new Date(ms));
 
 /**
+ * Runs `work` in the caller's transaction when `db` already is one (the API's tenant
+ * transaction): a nested db.transaction would cost a SAVEPOINT and its RELEASE, one round trip
+ * each, for nothing. All or nothing still holds: statement 1 writes nothing, and a failure of
+ * statement 2 aborts the caller's transaction. Otherwise opens a transaction of its own.
+ */
+function transactional<T>(db: Database, work: (tx: Database) => Promise<T>): Promise<T> {
+  if (typeof (db as unknown as { rollback?: unknown }).rollback === "function") return work(db);
+  return db.transaction((tx) => work(tx as unknown as Database));
+}
+
+/**
  * Applies a batch of progress updates in one transaction, or none of it: if any update is bad
  * (unknown id, lesson outside the course, no ACTIVE/COMPLETED enrollment, repeated event id,
  * outside the scope), throws ProgressBatchRejected naming every bad update and writes nothing.
@@ -326,7 +353,7 @@ export async function recordProgress(
   input: RecordProgressInput,
   scope?: ProgressScope,
 ): Promise<RecordProgressResult> {
-  return db.transaction(async (tx) => {
+  return transactional(db, async (tx) => {
     const check = await queryOne<{ issues: { index: number; message: string }[] }>(tx, lockAndValidate(input, scope));
     const issues = check?.issues ?? [];
     if (issues.length > 0) {
@@ -334,7 +361,7 @@ export async function recordProgress(
         issues.map(({ index, message }) => ({ index, path: `updates.${index}`, message })),
       );
     }
-    const rows = await queryRows<OutcomeRow>(tx, applyBatch(input));
+    const rows = await queryRows<OutcomeRow>(tx, applyBatch(input, scope));
     const applied = rows[0]?.applied ?? 0;
     return {
       applied,

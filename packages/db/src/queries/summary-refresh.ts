@@ -6,7 +6,7 @@ import { queryOne } from "../execute.ts";
 /** The materialized view behind analytics.summary (drizzle/0007_course_performance_summary.sql). */
 export const COURSE_SUMMARY_VIEW = "course_performance_summary";
 
-export const refreshCourseSummaryInput = z.object({
+export const refreshCourseSummaryInput = z.strictObject({
   /**
    * REFRESH ... CONCURRENTLY (default): readers keep the old contents meanwhile, at the cost of
    * a diff against them. Plain REFRESH is faster but locks readers out until it commits.
@@ -45,6 +45,10 @@ export async function refreshCourseSummary(
 ): Promise<SummaryRefresh> {
   const { concurrently } = refreshCourseSummaryInput.parse(rawInput);
   const row = await db.transaction(async (tx) => {
+    // The pool's statement timeout (15 s) guards API requests; the refresh reads every enrollment
+    // and progress row (about 1 s per million progress rows here), so the standard scale would
+    // run into it. A job is bounded by its schedule instead.
+    await tx.execute(sql`set local statement_timeout = '10min'`);
     // A fixed statement, chosen by a boolean: nothing from the caller reaches the SQL text.
     await tx.execute(
       concurrently

@@ -6,6 +6,12 @@ import { institutions } from "./institutions.ts";
 /**
  * Daily per-course rollup (the guide's CourseAnalytics). Besides its averages it keeps the sums
  * and counts behind them, so that days can be merged into a range without averaging averages.
+ *
+ * Written only by refreshCourseAnalyticsRollups (queries/rollups.ts), one row per course and day
+ * with activity, in the institution's zone. Which rows analytics.course may trust is decided by
+ * course_analytics_state (per-course watermark and zone) and course_analytics_dirty_days (changed
+ * days, appended by triggers on enrollments and lesson_progress): both are plain SQL in
+ * drizzle/0012_course_analytics_rollups.sql, read with raw SQL only (docs/analytics-rollups.md).
  */
 export const courseAnalytics = pgTable(
   "course_analytics",

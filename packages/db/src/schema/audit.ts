@@ -1,3 +1,4 @@
+import { sql } from "drizzle-orm";
 import { bigint, index, jsonb, pgTable, uuid, varchar } from "drizzle-orm/pg-core";
 import { timestamptz } from "./columns.ts";
 import { institutions } from "./institutions.ts";
@@ -21,5 +22,16 @@ export const auditLog = pgTable(
     details: jsonb("details").$type<Record<string, unknown>>().notNull().default({}),
     at: timestamptz("at").notNull().defaultNow(),
   },
-  (t) => [index("audit_log_institution_id_at_idx").on(t.institutionId, t.at.desc())],
+  // audit.list pages newest first by keyset (at, id) within one institution; each filter it
+  // offers has an index that yields its rows already in that order (docs/indexes.md).
+  (t) => [
+    index("audit_log_institution_at_id_idx").on(t.institutionId, t.at.desc(), t.id.desc()),
+    index("audit_log_institution_actor_at_id_idx")
+      .on(t.institutionId, t.actorUserId, t.at.desc(), t.id.desc())
+      .where(sql`${t.actorUserId} is not null`),
+    index("audit_log_institution_target_at_id_idx")
+      .on(t.institutionId, t.targetId, t.at.desc(), t.id.desc())
+      .where(sql`${t.targetId} is not null`),
+    index("audit_log_institution_action_at_id_idx").on(t.institutionId, t.action, t.at.desc(), t.id.desc()),
+  ],
 );

@@ -7,6 +7,8 @@ export * from "./courses.ts";
 export * from "./enrollments.ts";
 export * from "./enums.ts";
 export * from "./institutions.ts";
+export * from "./jobs.ts";
 export * from "./progress.ts";
 export * from "./relations.ts";
+export * from "./retention.ts";
 export * from "./users.ts";

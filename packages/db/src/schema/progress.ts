@@ -53,10 +53,12 @@ export const lessonProgress = pgTable(
     unique("lesson_progress_student_id_lesson_id_key").on(t.studentId, t.lessonId),
     index("lesson_progress_student_id_course_id_idx").on(t.studentId, t.courseId),
     // The guide's @@index([courseId, completedAt]) is replaced by its partial
-    // idx_lesson_progress_course_completion, built with INCLUDE (time_spent, score) in a custom
-    // migration (drizzle/0006_analytics_covering_indexes.sql): analytics reads it index-only.
+    // idx_lesson_progress_course_completion, built in custom SQL (drizzle/0016): INCLUDE
+    // (institution_id) only, so that progress.record's updates, which change time_spent and
+    // score, can be HOT (docs/indexes.md).
     index("lesson_progress_lesson_id_completed_at_idx").on(t.lessonId, t.completedAt),
-    index("lesson_progress_completed_at_idx").on(t.completedAt),
+    // The guide's @@index([completedAt]) is dropped (drizzle/0016): no query reads lesson_progress
+    // by time across courses (time ranges read progress_history), and it cost every completion.
     // Dashboard: a student's recent completions, newest first, and their count.
     index("lesson_progress_student_recent_completions_idx")
       .on(t.studentId, t.completedAt.desc())

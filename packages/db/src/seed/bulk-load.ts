@@ -3,7 +3,15 @@ import type { Database } from "../client.ts";
 import { queryRows } from "../execute.ts";
 
 /** The tables that get large; their keys, indexes and foreign keys are built after the load. */
-export const BULK_TABLES = ["users", "lessons", "enrollments", "lesson_progress", "submissions", "grades"] as const;
+export const BULK_TABLES = [
+  "users",
+  "lessons",
+  "enrollments",
+  "lesson_progress",
+  "progress_history",
+  "submissions",
+  "grades",
+] as const;
 
 interface CatalogObject {
   kind: "foreign_key" | "key" | "index";
@@ -71,7 +79,9 @@ export async function deferConstraintsAndIndexes(db: Database, tables: readonly 
       const order = { key: 0, index: 1, foreign_key: 2 } as const;
       const sorted = [...objects].sort((a, b) => order[a.kind] - order[b.kind]);
       for (const o of sorted) {
-        if (o.kind === "index") await target.execute(sql.raw(o.definition));
+        // A partitioned table's index is described `ON ONLY parent` (no partition indexes);
+        // rebuilt without ONLY, it cascades to every partition, as the migration built it.
+        if (o.kind === "index") await target.execute(sql.raw(o.definition.replace(" ON ONLY ", " ON ")));
         else
           await target.execute(
             sql`alter table ${sql.raw(o.table)} add constraint ${sql.identifier(o.name)} ${sql.raw(o.definition)}`,

@@ -2,7 +2,10 @@ import { sql } from "drizzle-orm";
 import type { Database } from "../client.ts";
 import { queryRows } from "../execute.ts";
 
-/** Every table of the schema, in load order. course_analytics is left empty (rollups fill it). */
+/**
+ * Every table of the schema, in load order. course_analytics is left empty (rollups fill it).
+ * progress_history is the partitioned parent: TRUNCATE, VACUUM and counts reach its partitions.
+ */
 export const SEED_TABLES = [
   "institutions",
   "departments",
@@ -14,6 +17,7 @@ export const SEED_TABLES = [
   "lessons",
   "enrollments",
   "lesson_progress",
+  "progress_history",
   "assignments",
   "submissions",
   "grades",

@@ -1,5 +1,6 @@
 import { sql } from "drizzle-orm";
 import type { Database, DatabaseHandle } from "../client.ts";
+import { queryRows } from "../execute.ts";
 import { refreshCourseSummary } from "../queries/summary-refresh.ts";
 import { BULK_TABLES, type DeferredObjects, deferConstraintsAndIndexes } from "./bulk-load.ts";
 import { occupiedTables, SEED_TABLES, SeedRefusedError, type SeedTable, truncateAll } from "./guard.ts";
@@ -19,6 +20,7 @@ import {
   insertModules,
   insertPrerequisites,
 } from "./steps/catalog.ts";
+import { createHistoryPartitions, insertProgressHistory } from "./steps/history.ts";
 import { insertEnrollments, insertLessonProgress } from "./steps/learning.ts";
 import { insertDepartments, insertInstitutions, insertUsers } from "./steps/people.ts";
 import {
@@ -97,6 +99,32 @@ async function vacuumAnalyze(handle: DatabaseHandle): Promise<void> {
 type Work = { name: string; run: (db: Database) => Promise<number | undefined> };
 
 /**
+ * The rollups' statement-level mark triggers (drizzle/0012_course_analytics_rollups.sql) on the
+ * bulk tables. A load would make them collect every loaded row in a transition table only to
+ * mark every (course, day) of the history; they are off during the load instead. Nothing is lost:
+ * a course without rollups is read live by analytics.course and backfilled from its rows by the
+ * next refreshCourseAnalyticsRollups run. (The seed does not run that refresh itself: rollup rows
+ * carry generated ids and clock times, and the generator's output is deterministic.)
+ */
+async function setRollupMarkTriggers(db: Database, enabled: boolean): Promise<void> {
+  const triggers = await queryRows<{ table: string; name: string }>(
+    db,
+    sql`select tgrelid::regclass::text as "table", tgname::text as name
+          from pg_trigger
+         where not tgisinternal and tgname like 'course\_analytics\_mark\_%'
+           and tgrelid = any(array[${sql.join(
+             BULK_TABLES.map((t) => sql`${t}::regclass`),
+             sql`, `,
+           )}]::oid[])`,
+  );
+  for (const t of triggers) {
+    await db.execute(
+      sql`alter table ${sql.raw(t.table)} ${sql.raw(enabled ? "enable" : "disable")} trigger ${sql.identifier(t.name)}`,
+    );
+  }
+}
+
+/**
  * Fills an empty database with the deterministic dataset of `options.scale`: same seed and
  * anchor, same rows (ids included), on PostgreSQL and PGlite alike. Set-based: one
  * INSERT ... SELECT per table over generate_series and small temporary plan tables, all in one
@@ -134,6 +162,7 @@ export async function seedDatabase(handle: DatabaseHandle, options: SeedDatabase
         await truncateAll(db);
       }
       if (deferIndexes) deferred = await deferConstraintsAndIndexes(db, BULK_TABLES);
+      await setRollupMarkTriggers(db, false);
     }),
     step("plan", async (db) => {
       await createVocabularyTables(db, plan, draw);
@@ -153,11 +182,14 @@ export async function seedDatabase(handle: DatabaseHandle, options: SeedDatabase
     table("lessons", (db) => insertLessons(db, draw)),
     table("enrollments", (db) => insertEnrollments(db, draw)),
     table("lesson_progress", (db) => insertLessonProgress(db, draw)),
+    step("history partitions", (db) => createHistoryPartitions(db, plan)),
+    table("progress_history", (db) => insertProgressHistory(db)),
     table("assignments", (db) => insertAssignments(db)),
     table("submissions", (db) => insertSubmissions(db)),
     table("grades", (db) => insertGrades(db, draw)),
     step("indexes", async (db) => {
       await deferred?.restore(db);
+      await setRollupMarkTriggers(db, true);
     }),
   ];
   const vacuum = options.vacuum ?? handle.driver === "postgres";

@@ -1,0 +1,5 @@
+DROP INDEX "audit_log_institution_id_at_idx";--> statement-breakpoint
+CREATE INDEX "audit_log_institution_at_id_idx" ON "audit_log" USING btree ("institution_id","at" DESC NULLS LAST,"id" DESC NULLS LAST);--> statement-breakpoint
+CREATE INDEX "audit_log_institution_actor_at_id_idx" ON "audit_log" USING btree ("institution_id","actor_user_id","at" DESC NULLS LAST,"id" DESC NULLS LAST) WHERE "audit_log"."actor_user_id" is not null;--> statement-breakpoint
+CREATE INDEX "audit_log_institution_target_at_id_idx" ON "audit_log" USING btree ("institution_id","target_id","at" DESC NULLS LAST,"id" DESC NULLS LAST) WHERE "audit_log"."target_id" is not null;--> statement-breakpoint
+CREATE INDEX "audit_log_institution_action_at_id_idx" ON "audit_log" USING btree ("institution_id","action","at" DESC NULLS LAST,"id" DESC NULLS LAST);
