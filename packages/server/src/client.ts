@@ -1,6 +1,7 @@
-import { createTRPCClient, httpBatchLink } from "@trpc/client";
+import { createTRPCClient, httpBatchLink, httpLink, isNonJsonSerializable, splitLink } from "@trpc/client";
 import superjson from "superjson";
 // Type-only: browsers and other programs get the API's types without the server's code.
+import { MAX_BATCH_SIZE } from "./limits.ts";
 import type { AppRouter } from "./routers/_app.ts";
 
 export interface ClientOptions {
@@ -19,15 +20,21 @@ export function trpcEndpoint(url: string): string {
 
 /** The typed client every TypeScript program uses: `client.dashboard.student.query({ studentId })`. */
 export function createClient(options: ClientOptions) {
+  const common = {
+    url: trpcEndpoint(options.url),
+    transformer: superjson,
+    headers: () => (options.token ? { authorization: `Bearer ${options.token}` } : {}),
+    ...(options.fetch ? { fetch: options.fetch } : {}),
+  };
   return createTRPCClient<AppRouter>({
     links: [
-      httpBatchLink({
-        url: trpcEndpoint(options.url),
-        transformer: superjson,
+      // Files (a CSV import: Blob, File, Uint8Array) go alone, as the request body, through
+      // httpLink; the batch link only carries JSON.
+      splitLink({
+        condition: (op) => isNonJsonSerializable(op.input),
+        true: httpLink(common),
         // Long batched GETs switch to POST rather than hitting URL limits.
-        maxURLLength: 8_000,
-        headers: () => (options.token ? { authorization: `Bearer ${options.token}` } : {}),
-        ...(options.fetch ? { fetch: options.fetch } : {}),
+        false: httpBatchLink({ ...common, maxURLLength: 8_000, maxItems: MAX_BATCH_SIZE }),
       }),
     ],
   });

@@ -9,9 +9,11 @@ import { realpathSync } from "node:fs";
 import type { AddressInfo } from "node:net";
 import { pathToFileURL } from "node:url";
 import type { FastifyInstance } from "fastify";
+import { registerWarmup } from "./cache/warm.ts";
 import { type HttpConfig, httpConfigFromEnv } from "./http/config.ts";
 import { createHttpServer, type HttpServerOptions } from "./http/server.ts";
 import { createShutdown, exitOnSignals } from "./http/shutdown.ts";
+import { registerScheduledJobs } from "./jobs/index.ts";
 import { registerMonitoring } from "./monitoring/index.ts";
 import { createServices, type ServicesHandle } from "./services.ts";
 
@@ -41,6 +43,11 @@ export async function serve(
   const app = await createHttpServer(services, { ...options, logLevel: config.logLevel });
   // Slow-statement log and alerts, and GET /metrics; stopped when the server closes.
   registerMonitoring(app, { cacheStats: () => services.cache.stats() });
+  // Scheduled jobs (docs/jobs.md) unless JOBS=off; stopped when the server closes, before the database.
+  registerScheduledJobs(app, services);
+  // Popular courses' analytics computed into the cache once listening (cache/warm.ts), in the
+  // background: readiness never waits for it; stopped when the server closes.
+  const warmup = registerWarmup(app, services);
   try {
     await app.listen({ host: config.host, port: config.port });
   } catch (error) {
@@ -51,6 +58,7 @@ export async function serve(
     }
     throw error;
   }
+  warmup.start();
   const shutdown = createShutdown(app, services);
   exitOnSignals(shutdown, app.log);
   const url = publicUrl(app.server.address() as AddressInfo);

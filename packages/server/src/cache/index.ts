@@ -22,3 +22,14 @@ export {
   entityTag,
 } from "./keys.ts";
 export type { Cache, CacheLogger, CacheMode, CacheStats, CacheTtls, WarmEntry, WarmResult } from "./types.ts";
+export {
+  type PopularCourse,
+  popularCourses,
+  registerWarmup,
+  startWarmup,
+  type Warmup,
+  type WarmupConfig,
+  type WarmupStatus,
+  warmupConfigFromEnv,
+  warmupStatusOf,
+} from "./warm.ts";

@@ -14,6 +14,9 @@ export function createOffCache(ttl: CacheTtls): Cache {
     async invalidate(tags) {
       invalidations += tags.length;
     },
+    async purge() {
+      return true; // nothing is ever stored
+    },
     async warm(entries) {
       return { entries: [...entries].length, computed: 0, failed: 0 };
     },

@@ -63,6 +63,14 @@ export interface Cache {
    * after the write that changes the data has committed. Never throws because of the store.
    */
   invalidate(tags: readonly CacheTag[]): Promise<void>;
+  /**
+   * Deletes the stored values of `keys` as they stand now (their current versions), for data
+   * that must not even sit unread until its TTL: a person's cached views when they are erased.
+   * Call it after the write has committed, then `invalidate` their tags (which covers entries
+   * written by computations that raced it). Never throws because of the store; returns whether
+   * the store was reached.
+   */
+  purge(keys: readonly CacheKey[]): Promise<boolean>;
   /** Computes the entries that are not cached yet, a few at a time (start-up warming). */
   warm(entries: Iterable<WarmEntry>, options?: { concurrency?: number }): Promise<WarmResult>;
   stats(): CacheStats;

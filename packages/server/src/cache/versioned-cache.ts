@@ -137,6 +137,17 @@ export class VersionedCache implements Cache {
     await this.flushPending();
   }
 
+  async purge(keys: readonly CacheKey[]): Promise<boolean> {
+    if (this.closed || keys.length === 0) return true;
+    try {
+      const located = await Promise.all(keys.map((key) => this.locate(key)));
+      await this.guard(() => this.store.delete(located.map(({ body }) => `${this.options.keyPrefix}e:${body}`)));
+      return true;
+    } catch {
+      return false; // unreachable store: the caller's invalidation still makes them unreadable
+    }
+  }
+
   async warm(entries: Iterable<WarmEntry>, options: { concurrency?: number } = {}): Promise<WarmResult> {
     const result: WarmResult = { entries: 0, computed: 0, failed: 0 };
     const iterator = entries[Symbol.iterator]();

@@ -5,8 +5,9 @@ import type { AnyProcedure } from "@trpc/server";
 import superjson from "superjson";
 import { trpcEndpoint } from "../client.ts";
 import { appRouter } from "../routers/_app.ts";
+import { importUsage, runImportCommand } from "./import.ts";
 
-const usage = "usage: pnpm cb <procedure.path> ['<json input>' | -]   (input from stdin with -)";
+const usage = `usage: pnpm cb <procedure.path> ['<json input>' | -]   (input from stdin with -)\n       ${importUsage.replace("usage: ", "")}`;
 
 async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];
@@ -15,6 +16,8 @@ async function readStdin(): Promise<string> {
 }
 
 async function main(argv: string[]): Promise<number> {
+  // Imports send a file, not JSON: their own small command (cli/import.ts).
+  if (argv[0] === "import") return runImportCommand(argv.slice(1));
   const [path, rawInput] = argv;
   if (!path || path === "--help" || path === "-h") {
     console.error(usage);

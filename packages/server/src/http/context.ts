@@ -1,36 +1,13 @@
+import type {} from "@fastify/cookie"; // its declarations: request.cookies, reply.setCookie
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { resolvePrincipal, SESSION_COOKIE } from "../auth/principal.ts";
-import { type Context, type CookieOptions, createContext, type Services } from "../trpc/init.ts";
-
-/** The value of one cookie in a Cookie header, or undefined. */
-export function readCookie(header: string | undefined, name: string): string | undefined {
-  if (!header) return undefined;
-  for (const part of header.split(";")) {
-    const separator = part.indexOf("=");
-    if (separator === -1 || part.slice(0, separator).trim() !== name) continue;
-    const raw = part.slice(separator + 1).trim();
-    try {
-      return decodeURIComponent(raw);
-    } catch {
-      return raw;
-    }
-  }
-  return undefined;
-}
-
-export function serializeCookie(name: string, value: string, options: CookieOptions): string {
-  const parts = [`${name}=${encodeURIComponent(value)}`, `Path=${options.path}`, `Max-Age=${options.maxAge}`];
-  if (options.maxAge === 0) parts.push("Expires=Thu, 01 Jan 1970 00:00:00 GMT");
-  if (options.httpOnly) parts.push("HttpOnly");
-  parts.push(`SameSite=${options.sameSite === "strict" ? "Strict" : "Lax"}`);
-  if (options.secure) parts.push("Secure");
-  return parts.join("; ");
-}
+import { type Context, createContext, type Services } from "../trpc/init.ts";
 
 /**
  * A tRPC context for one HTTP request: the credentials it presents (a bearer token from
  * scripts, else the SPA's session cookie) verified into a principal, and the request bridge
- * (address for rate limits, cookies out).
+ * (address for rate limits, cookies out). Cookies are parsed and written by @fastify/cookie,
+ * which the server registers before the tRPC plugin (http/server.ts).
  */
 export async function createRequestContext(
   services: Services,
@@ -38,7 +15,7 @@ export async function createRequestContext(
   reply: FastifyReply,
 ): Promise<Context> {
   const authorization = request.headers.authorization;
-  const sessionCookie = readCookie(request.headers.cookie, SESSION_COOKIE);
+  const sessionCookie = request.cookies[SESSION_COOKIE];
   const principal = await resolvePrincipal(services.database.db, { authorization, sessionCookie });
   return createContext(services, principal ?? null, {
     ip: request.ip,
@@ -46,8 +23,15 @@ export async function createRequestContext(
     sessionSecret: /^Bearer\s+\S+$/i.test(authorization ?? "") ? undefined : sessionCookie,
     secure: request.protocol === "https",
     setCookie(name, value, options) {
-      // Fastify appends repeated set-cookie headers instead of replacing them.
-      reply.header("set-cookie", serializeCookie(name, value, options));
+      reply.setCookie(name, value, {
+        httpOnly: options.httpOnly,
+        sameSite: options.sameSite,
+        secure: options.secure,
+        path: options.path,
+        maxAge: options.maxAge,
+        // Deleting: an Expires in the past too, for clients that ignore Max-Age=0.
+        ...(options.maxAge === 0 ? { expires: new Date(0) } : {}),
+      });
     },
   });
 }

@@ -1,5 +1,7 @@
+import fastifyCookie from "@fastify/cookie";
 import { type FastifyTRPCPluginOptions, fastifyTRPCPlugin } from "@trpc/server/adapters/fastify";
 import Fastify, { type FastifyInstance } from "fastify";
+import { MAX_BATCH_SIZE } from "../limits.ts";
 import { type AppRouter, appRouter } from "../routers/_app.ts";
 import type { Services } from "../trpc/init.ts";
 import { createRequestContext } from "./context.ts";
@@ -56,10 +58,27 @@ export async function createHttpServer(services: Services, options: HttpServerOp
     isClosing: () => closing,
   });
 
+  // CSV imports (imports.*) arrive as a raw stream: hand it to tRPC unread, so a file is parsed as it
+  // comes in, never buffered whole. The import bounds its own size (bytes and rows), since
+  // Fastify's body limit applies only to bodies Fastify reads itself.
+  // Only imports.* take a stream; any other procedure would be handed one it cannot read.
+  app.addContentTypeParser("application/octet-stream", (request, payload, done) => {
+    if (request.url.startsWith("/trpc/imports.")) return done(null, payload);
+    const refused = Object.assign(new Error("application/octet-stream is accepted by imports.* only"), {
+      statusCode: 415,
+    });
+    done(refused, undefined);
+  });
+
+  // Cookies parsed into request.cookies and written by reply.setCookie (http/context.ts).
+  await app.register(fastifyCookie);
   await app.register(fastifyTRPCPlugin, {
     prefix: "/trpc",
     trpcOptions: {
       router: appRouter,
+      // Every call of a batch opens its own tenant transaction: one request must not hold the
+      // whole pool. The admin app and the typed client batch a handful of calls at most.
+      maxBatchSize: MAX_BATCH_SIZE,
       createContext: ({ req, res }) => createRequestContext(services, req, res),
       onError({ path, error, req }) {
         // Caller mistakes (BAD_REQUEST, NOT_FOUND, ...) are in the request line's status;

@@ -6,6 +6,7 @@ import {
   getCourseSummary,
 } from "@coursebase/db/queries/analytics";
 import type { Principal } from "@coursebase/db/queries/auth";
+import { getInstitutionAnalytics, institutionAnalyticsInput } from "@coursebase/db/queries/institution-analytics";
 import { refreshCourseSummary, refreshCourseSummaryInput } from "@coursebase/db/queries/summary-refresh";
 import { TRPCError } from "@trpc/server";
 import { cacheKeys } from "../cache/index.ts";
@@ -40,6 +41,16 @@ export const analyticsRouter = router({
     if (!analytics) throw new TRPCError({ code: "NOT_FOUND", message: "courseId: no such course" });
     return analytics;
   }),
+
+  // The institution's overview (admin app): administrators only, their own institution.
+  institution: roleProcedure("ADMIN")
+    .meta({ replica: true })
+    .input(institutionAnalyticsInput)
+    .query(async ({ ctx, input }) => {
+      const analytics = await getInstitutionAnalytics(ctx.readDb, ctx.principal.institutionId, input);
+      if (!analytics) throw new TRPCError({ code: "NOT_FOUND", message: "institution not found" });
+      return analytics;
+    }),
 
   summary: analyticsProcedure
     .input(courseSummaryInput)

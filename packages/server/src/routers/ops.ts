@@ -1,4 +1,6 @@
 import { pageOffset, paginate, paginationInput } from "@coursebase/db/queries/pagination";
+import { runtimeReport } from "../cache/runtime.ts";
+import { jobsOpsProcedures } from "../jobs/procedures.ts";
 import { activeMonitoring } from "../monitoring/index.ts";
 import { adminProcedure, router } from "../trpc/init.ts";
 
@@ -9,6 +11,9 @@ import { adminProcedure, router } from "../trpc/init.ts";
  * `monitoring: false` means this process runs no monitor (lists are then empty).
  */
 export const opsRouter = router({
+  // jobs, runJob, indexUsage, partitions (packages/server/src/jobs/procedures.ts)
+  ...jobsOpsProcedures,
+
   slowQueries: adminProcedure.input(paginationInput).query(({ input }) => {
     const monitoring = activeMonitoring();
     return {
@@ -20,6 +25,9 @@ export const opsRouter = router({
       pagination: paginate(input, monitoring?.slowQueryCount ?? 0),
     };
   }),
+
+  // This process's pool usage, cache counters and hit rate, and start-up warming (cache/runtime.ts).
+  runtime: adminProcedure.query(({ ctx }) => runtimeReport(ctx.services.cache)),
 
   alerts: adminProcedure.input(paginationInput).query(({ input }) => {
     const monitoring = activeMonitoring();

@@ -30,6 +30,9 @@ export function createMemoryStore(maxBytes: number): CacheStore {
     async get(key) {
       return items.get(key) ?? null;
     },
+    async delete(keys) {
+      for (const key of keys) items.delete(key);
+    },
     async set(key, value, ttlSeconds) {
       items.set(key, value, { ttl: ttlSeconds * 1000 });
     },

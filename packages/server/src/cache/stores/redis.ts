@@ -107,6 +107,9 @@ export async function createRedisStore(url: string, timeoutMs: number): Promise<
       sameServer(server);
       return redis.get(key);
     },
+    async delete(keys) {
+      if (keys.length > 0) await redis.del(...keys);
+    },
     async set(key, value, ttlSeconds, lockKey) {
       const pipeline = redis.pipeline().set(key, value, "EX", ttlSeconds);
       if (lockKey !== undefined) pipeline.del(lockKey);

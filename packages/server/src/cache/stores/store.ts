@@ -25,6 +25,8 @@ export interface CacheStore {
   /** Overwrites each key. */
   setMany(entries: readonly (readonly [string, string])[], ttlSeconds: number): Promise<void>;
   get(key: string, server: string): Promise<string | null>;
+  /** Deletes the keys (Redis: one DEL). */
+  delete(keys: readonly string[]): Promise<void>;
   /** Stores the value, and releases `lockKey` in the same round trip when given. */
   set(key: string, value: string, ttlSeconds: number, lockKey?: string): Promise<void>;
   /**
