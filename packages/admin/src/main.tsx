@@ -1,62 +1,42 @@
-import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
+import { MutationCache, QueryCache, QueryClient, QueryClientProvider } from "@tanstack/react-query";
+import { RouterProvider } from "@tanstack/react-router";
+import { getQueryKey } from "@trpc/react-query";
 import { StrictMode, useState } from "react";
 import { createRoot } from "react-dom/client";
-import { CourseSearch } from "./CourseSearch.tsx";
-import { SignIn } from "./SignIn.tsx";
+import { errorCode } from "./lib/errors.ts";
+import { router } from "./router.tsx";
 import { createTrpcClient, trpc } from "./trpc.ts";
 import "./styles.css";
 
-/** The signed-in person and the way out, or the sign-in form. */
-function Shell() {
-  const utils = trpc.useUtils();
-  const me = trpc.auth.me.useQuery(undefined, { retry: false, staleTime: Number.POSITIVE_INFINITY });
-  const signOut = trpc.auth.signOut.useMutation({
-    onSettled: () => {
-      // Nothing fetched as this person may linger on screen for the next one.
-      utils.invalidate();
-      utils.auth.me.reset();
-    },
-  });
-  const signedOut = me.error?.data?.code === "UNAUTHORIZED";
-
-  return (
-    <>
-      <header className="app-header">
-        <h1>Coursebase admin</h1>
-        {me.data ? (
-          <div className="who">
-            <span>
-              {me.data.user?.name ?? "API token"} · {me.data.institution.name}
-            </span>
-            <button type="button" onClick={() => signOut.mutate()} disabled={signOut.isPending}>
-              Sign out
-            </button>
-          </div>
-        ) : null}
-      </header>
-      <main className="app-main">
-        {me.data ? <CourseSearch /> : null}
-        {signedOut ? <SignIn /> : null}
-        {me.isPending ? <p aria-live="polite">Loading…</p> : null}
-        {me.error && !signedOut ? (
-          <p role="alert" className="error">
-            Coursebase is not answering: {me.error.message}
-          </p>
-        ) : null}
-      </main>
-    </>
-  );
-}
+// A refusal or a bad request will not change by asking again; a dropped connection may.
+const retryable = (failures: number, error: unknown) => {
+  const code = errorCode(error);
+  if (code && code !== "INTERNAL_SERVER_ERROR" && code !== "TIMEOUT") return false;
+  return failures < 2;
+};
 
 function App() {
   const [queryClient] = useState(
-    () => new QueryClient({ defaultOptions: { queries: { staleTime: 30_000, refetchOnWindowFocus: false } } }),
+    () =>
+      new QueryClient({
+        // A session that ends (expiry, sign-out elsewhere, revocation) shows the sign-in form.
+        queryCache: new QueryCache({ onError: (error) => onUnauthorized(error) }),
+        mutationCache: new MutationCache({ onError: (error) => onUnauthorized(error) }),
+        defaultOptions: {
+          queries: { staleTime: 30_000, refetchOnWindowFocus: false, retry: retryable },
+        },
+      }),
   );
   const [trpcClient] = useState(createTrpcClient);
+  function onUnauthorized(error: unknown) {
+    if (errorCode(error) !== "UNAUTHORIZED") return;
+    const me = getQueryKey(trpc.auth.me);
+    if (queryClient.getQueryState(me)?.status === "success") queryClient.invalidateQueries({ queryKey: me });
+  }
   return (
     <trpc.Provider client={trpcClient} queryClient={queryClient}>
       <QueryClientProvider client={queryClient}>
-        <Shell />
+        <RouterProvider router={router} />
       </QueryClientProvider>
     </trpc.Provider>
   );

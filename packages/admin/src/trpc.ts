@@ -12,6 +12,7 @@ export type RouterOutputs = inferRouterOutputs<AppRouter>;
 /** The SPA is served by the API's own origin, so calls go to the relative /trpc. */
 export function createTrpcClient() {
   return trpc.createClient({
-    links: [httpBatchLink({ url: "/trpc", transformer: superjson })],
+    // A screen's queries go in one request; the server bounds a batch's size, so this stays below it.
+    links: [httpBatchLink({ url: "/trpc", transformer: superjson, maxItems: 20 })],
   });
 }
