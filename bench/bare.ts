@@ -68,7 +68,7 @@ export interface BareRunner {
    * trips for a statement with parameters). `transaction`: inside BEGIN ... COMMIT.
    */
   run(statements: readonly Statement[], options: { prepare: boolean; transaction?: boolean }): Promise<unknown>;
-  /** Prepared, inside the tenant transaction the API opens (BEGIN, set_config, ..., COMMIT). */
+  /** Prepared, inside the tenant transaction the API opens (BEGIN, set_config + statements pipelined, COMMIT). */
   inTenant(institutionId: string, statements: readonly Statement[]): Promise<unknown>;
   sql: postgres.Sql;
   close(): Promise<void>;
@@ -92,14 +92,20 @@ export function createBareRunner(url: string): BareRunner {
     sql,
     run: (statements, { prepare, transaction }) =>
       transaction ? sql.begin((tx) => runAll(tx, statements, prepare)) : runAll(sql, statements, prepare),
+    // As packages/db/src/tenant.ts does it: set_config sent without waiting, pipelined with the
+    // first statement, its result awaited at the end.
     inTenant: (institutionId, statements) =>
       sql.begin(async (tx) => {
-        await tx.unsafe(
-          "select set_config('role', $1, true), set_config('app.institution_id', $2, true)",
-          [APP_ROLE, institutionId],
-          { prepare: true },
-        );
-        return runAll(tx, statements, true);
+        const tenantSet = tx
+          .unsafe(
+            "select set_config('role', $1, true), set_config('app.institution_id', $2, true)",
+            [APP_ROLE, institutionId],
+            { prepare: true },
+          )
+          .execute();
+        const result = await runAll(tx, statements, true);
+        await tenantSet;
+        return result;
       }),
     close: () => sql.end({ timeout: 5 }),
   };

@@ -199,6 +199,19 @@ describe("progress.record under concurrency (PostgreSQL)", () => {
     ]);
     const keys = await queryRows<{ n: number }>(database.db, sql`select count(*)::int as n from progress_event_keys`);
     expect(keys[0]?.n).toBe(BATCHES * perBatch);
+    // The history holds each event once too, although retried copies ran concurrently with the
+    // originals (the fixture itself has no history), and sums to the same gain per lesson.
+    const history = await queryRows<{ n: number; events: number; time: number }>(
+      database.db,
+      sql`select count(*)::int as n, count(distinct (institution_id, event_id))::int as events,
+                 coalesce(sum(time_spent), 0)::int as time
+            from progress_history`,
+    );
+    expect(history[0]).toEqual({
+      n: BATCHES * perBatch,
+      events: BATCHES * perBatch,
+      time: expected.length * GAIN + Array.from({ length: BATCHES }, (_, b) => b + 1).reduce((a, b) => a + b, 0),
+    });
 
     // Noel: lesson b of C6 holds b + 1 s from one attempt; all 20 done, the last 1 minute ago.
     const c6Rows = await queryRows<{ lesson: string; timeSpent: number; attempts: number }>(

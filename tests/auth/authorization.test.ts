@@ -1,5 +1,6 @@
 import { schema } from "@coursebase/db";
 import { refreshCourseSummary } from "@coursebase/db/queries/summary-refresh";
+import { appRouter } from "@coursebase/server";
 import { TRPCError } from "@trpc/server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, type TestDatabase } from "../support/database.ts";
@@ -64,6 +65,24 @@ describe("roles and scope on every procedure", () => {
     });
   });
 
+  it("every procedure of the router, including ones added later, refuses anonymous callers, but sign-in", async () => {
+    // Read from the router at run time. Credentials are checked before the input is parsed, so a
+    // malformed input reaches no handler either way.
+    const procedures = Object.keys(appRouter._def.procedures as unknown as Record<string, unknown>).sort();
+    const anonymous = caller(null) as unknown as Record<string, unknown>;
+    const open: string[] = [];
+    for (const path of procedures) {
+      const call = path
+        .split(".")
+        .reduce<unknown>((node, key) => (node as Record<string, unknown>)[key], anonymous) as (
+        input: unknown,
+      ) => Promise<unknown>;
+      if ((await outcome(call({ probe: true }))) !== "UNAUTHORIZED") open.push(path);
+    }
+    expect(open).toEqual(["auth.signIn"]);
+    expect(procedures.length).toBeGreaterThan(10);
+  });
+
   it("a student sees their own dashboard only, and no analytics", async () => {
     const sam = caller(as.sam);
     expect(await outcome(sam.dashboard.student({ studentId: ids.sam }))).toBe("OK");
@@ -110,6 +129,54 @@ describe("roles and scope on every procedure", () => {
     expect(await outcome(tom.analytics.course({ courseId: ids.c2, ...range }))).toBe("OK");
     expect(await outcome(tom.analytics.course({ courseId: ids.c1, ...range }))).toBe("NOT_FOUND");
     expect((await tom.analytics.summary({})).courses.map((course) => course.courseId)).toEqual([ids.c2]);
+  });
+
+  it("audit, tokens, retention and privacy: administrators of the institution only", async () => {
+    // Every caller but an administrator is refused before anything is read or written.
+    const trust = (who: Caller) => ({
+      auditList: outcome(who.audit.list({})),
+      tokensList: outcome(who.tokens.list({})),
+      tokensCreate: outcome(who.tokens.create({ name: "matrix", role: "ADMIN" })),
+      tokensRevoke: outcome(who.tokens.revoke({ tokenId: ids.unknown })),
+      retentionGet: outcome(who.retention.get()),
+      retentionUpdate: outcome(who.retention.update({ progressHistoryMonths: 12, inactiveAccountYears: 4 })),
+      exportUser: outcome(who.privacy.exportUser({ userId: ids.alex })),
+      eraseUser: outcome(who.privacy.eraseUser({ userId: ids.alex })),
+    });
+    const settle = async (calls: ReturnType<typeof trust>) =>
+      Object.fromEntries(await Promise.all(Object.entries(calls).map(async ([name, call]) => [name, await call])));
+    const refusedAll = (code: string) => ({
+      auditList: code,
+      tokensList: code,
+      tokensCreate: code,
+      tokensRevoke: code,
+      retentionGet: code,
+      retentionUpdate: code,
+      exportUser: code,
+      eraseUser: code,
+    });
+    expect(await settle(trust(caller(null)))).toEqual(refusedAll("UNAUTHORIZED"));
+    for (const who of [as.ada, as.tom, as.sam, as.alex, as.noel, as.grace, as.bea]) {
+      expect(await settle(trust(caller(who)))).toEqual(refusedAll("FORBIDDEN"));
+    }
+    // Southbank's administrator token: its own institution works, Northwind's people and tokens do not exist for it.
+    const southbank = caller(as.southbankToken);
+    const northwindToken = await caller(as.northwindAdmin).tokens.create({ name: "matrix", role: "ADMIN" });
+    expect(await outcome(southbank.privacy.exportUser({ userId: ids.alex }))).toBe("NOT_FOUND");
+    expect(await outcome(southbank.privacy.eraseUser({ userId: ids.alex }))).toBe("NOT_FOUND");
+    expect(await outcome(southbank.tokens.revoke({ tokenId: northwindToken.record.id }))).toBe("NOT_FOUND");
+    expect(await outcome(southbank.tokens.create({ name: "x", role: "STUDENT", userId: ids.sam }))).toBe("NOT_FOUND");
+    expect((await southbank.tokens.list({})).tokens).toEqual([]);
+    expect((await southbank.audit.list({})).entries.map((entry) => entry.targetId)).not.toContain(
+      northwindToken.record.id,
+    );
+    expect((await southbank.privacy.exportUser({ userId: ids.bea })).user).toMatchObject({ id: ids.bea });
+    expect(await outcome(southbank.retention.get())).toBe("OK");
+    // Northwind's administrator: its own institution, and nothing of Southbank.
+    const admin = caller(as.northwindAdmin);
+    expect((await admin.privacy.exportUser({ userId: ids.alex })).user).toMatchObject({ id: ids.alex });
+    expect(await outcome(admin.privacy.exportUser({ userId: ids.bea }))).toBe("NOT_FOUND");
+    expect((await admin.audit.list({})).entries.map((entry) => entry.action)).toContain("privacy.export");
   });
 
   it("a student records only their own progress; an integration token anyone's in its institution", async () => {

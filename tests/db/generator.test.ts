@@ -22,16 +22,22 @@ async function count(db: Database, query: SQL): Promise<number> {
   return row?.n ?? Number.NaN;
 }
 
-/** Indexes and constraints exactly as the catalog describes them. */
+/**
+ * Indexes and constraints exactly as the catalog describes them. progress_history's monthly
+ * partitions are left out: the generator adds one per month of its history (their indexes are
+ * the parent's, which stay in the list).
+ */
 async function schemaObjects(db: Database): Promise<string[]> {
   const rows = await queryRows<{ object: string }>(
     db,
     sql`
-    select 'index ' || indexname || ': ' || indexdef as object from pg_indexes where schemaname = 'public'
+    select 'index ' || indexname || ': ' || indexdef as object from pg_indexes
+     where schemaname = 'public' and tablename not like 'progress\_history\_y%'
     union all
     select 'constraint ' || conname || ' on ' || conrelid::regclass::text || ': ' || pg_get_constraintdef(oid)
            || case when convalidated then '' else ' (NOT VALIDATED)' end
     from pg_constraint where connamespace = 'public'::regnamespace
+     and conrelid::regclass::text not like 'progress\_history\_y%'
     order by 1`,
   );
   return rows.map((r) => r.object);
@@ -343,14 +349,19 @@ describe("data generator", () => {
       }
     });
 
-    it.runIf(testEngine === "postgres")("gives the same rows on PGlite as on PostgreSQL", async () => {
-      const embedded = await createTestDatabase("pglite");
-      try {
-        await seedDatabase(embedded, { scale: SCALE, seed: SEED, anchor: ANCHOR });
-        expect(await checksums(embedded.db)).toEqual(await checksums(database.db));
-      } finally {
-        await embedded.destroy();
-      }
-    });
+    it.runIf(testEngine === "postgres")(
+      "gives the same rows on PGlite as on PostgreSQL",
+      async () => {
+        const embedded = await createTestDatabase("pglite");
+        try {
+          await seedDatabase(embedded, { scale: SCALE, seed: SEED, anchor: ANCHOR });
+          expect(await checksums(embedded.db)).toEqual(await checksums(database.db));
+        } finally {
+          await embedded.destroy();
+        }
+        // A whole PGlite migration and seed in one test (~45 s on a quiet machine, over 60 s under load).
+      },
+      180_000,
+    );
   });
 });

@@ -884,7 +884,12 @@ const expectedIndexes: Record<string, string> = {
     "CREATE INDEX users_institution_id_role_idx ON public.users USING btree (institution_id, role)",
   users_role_is_active_idx: "CREATE INDEX users_role_is_active_idx ON public.users USING btree (role, is_active)",
   users_last_login_at_idx: "CREATE INDEX users_last_login_at_idx ON public.users USING btree (last_login_at)",
-  users_department_id_idx: "CREATE INDEX users_department_id_idx ON public.users USING btree (department_id)",
+  users_department_id_sort_name_id_idx:
+    "CREATE INDEX users_department_id_sort_name_id_idx ON public.users USING btree (department_id, sort_name, id)",
+  users_institution_id_sort_name_id_idx:
+    "CREATE INDEX users_institution_id_sort_name_id_idx ON public.users USING btree (institution_id, sort_name, id)",
+  users_staff_sort_name_idx:
+    "CREATE INDEX users_staff_sort_name_idx ON public.users USING btree (institution_id, sort_name, id) WHERE (role <> 'STUDENT'::user_role)",
   idx_users_active_educational:
     "CREATE INDEX idx_users_active_educational ON public.users USING btree (institution_id, role) WHERE (is_active = true)",
   // courses
@@ -898,6 +903,8 @@ const expectedIndexes: Record<string, string> = {
     "CREATE INDEX courses_instructor_id_status_idx ON public.courses USING btree (instructor_id, status)",
   courses_published_at_status_idx:
     "CREATE INDEX courses_published_at_status_idx ON public.courses USING btree (published_at, status)",
+  courses_institution_id_published_idx:
+    "CREATE INDEX courses_institution_id_published_idx ON public.courses USING btree (institution_id, published_at DESC, title, id) WHERE (status = 'PUBLISHED'::course_status)",
   idx_courses_fulltext_search: "CREATE INDEX idx_courses_fulltext_search ON public.courses USING gin (search_vector)",
   idx_courses_search_performance:
     "CREATE INDEX idx_courses_search_performance ON public.courses USING btree (institution_id, status, category, difficulty) INCLUDE (title, price, published_at)",
@@ -925,15 +932,19 @@ const expectedIndexes: Record<string, string> = {
   enrollments_student_id_course_id_key:
     "CREATE UNIQUE INDEX enrollments_student_id_course_id_key ON public.enrollments USING btree (student_id, course_id)",
   idx_enrollments_student_status_performance:
-    "CREATE INDEX idx_enrollments_student_status_performance ON public.enrollments USING btree (student_id, status) INCLUDE (course_id, progress, last_access_at, completed_at, id, enrolled_at)",
+    "CREATE INDEX idx_enrollments_student_status_performance ON public.enrollments USING btree (student_id, status) INCLUDE (course_id, progress, last_access_at, completed_at, id, enrolled_at, institution_id)",
   enrollments_course_id_status_idx:
-    "CREATE INDEX enrollments_course_id_status_idx ON public.enrollments USING btree (course_id, status)",
+    "CREATE INDEX enrollments_course_id_status_idx ON public.enrollments USING btree (course_id, status) INCLUDE (institution_id)",
   enrollments_course_id_enrolled_at_idx:
-    "CREATE INDEX enrollments_course_id_enrolled_at_idx ON public.enrollments USING btree (course_id, enrolled_at)",
+    "CREATE INDEX enrollments_course_id_enrolled_at_idx ON public.enrollments USING btree (course_id, enrolled_at) INCLUDE (institution_id)",
   enrollments_course_id_completed_at_idx:
-    "CREATE INDEX enrollments_course_id_completed_at_idx ON public.enrollments USING btree (course_id, completed_at) WHERE (completed_at IS NOT NULL)",
+    "CREATE INDEX enrollments_course_id_completed_at_idx ON public.enrollments USING btree (course_id, completed_at) INCLUDE (institution_id) WHERE (completed_at IS NOT NULL)",
   enrollments_enrolled_at_idx:
     "CREATE INDEX enrollments_enrolled_at_idx ON public.enrollments USING btree (enrolled_at)",
+  enrollments_institution_id_enrolled_at_idx:
+    "CREATE INDEX enrollments_institution_id_enrolled_at_idx ON public.enrollments USING btree (institution_id, enrolled_at)",
+  enrollments_institution_id_completed_at_idx:
+    "CREATE INDEX enrollments_institution_id_completed_at_idx ON public.enrollments USING btree (institution_id, completed_at) WHERE (completed_at IS NOT NULL)",
   enrollments_completed_at_idx:
     "CREATE INDEX enrollments_completed_at_idx ON public.enrollments USING btree (completed_at)",
   enrollments_last_access_at_idx:
@@ -945,13 +956,18 @@ const expectedIndexes: Record<string, string> = {
   lesson_progress_student_id_course_id_idx:
     "CREATE INDEX lesson_progress_student_id_course_id_idx ON public.lesson_progress USING btree (student_id, course_id)",
   idx_lesson_progress_course_completion:
-    "CREATE INDEX idx_lesson_progress_course_completion ON public.lesson_progress USING btree (course_id, completed_at) INCLUDE (time_spent, score) WHERE (completed_at IS NOT NULL)",
+    "CREATE INDEX idx_lesson_progress_course_completion ON public.lesson_progress USING btree (course_id, completed_at) INCLUDE (institution_id) WHERE (completed_at IS NOT NULL)",
   lesson_progress_lesson_id_completed_at_idx:
     "CREATE INDEX lesson_progress_lesson_id_completed_at_idx ON public.lesson_progress USING btree (lesson_id, completed_at)",
-  lesson_progress_completed_at_idx:
-    "CREATE INDEX lesson_progress_completed_at_idx ON public.lesson_progress USING btree (completed_at)",
   lesson_progress_student_recent_completions_idx:
-    "CREATE INDEX lesson_progress_student_recent_completions_idx ON public.lesson_progress USING btree (student_id, completed_at DESC NULLS LAST) WHERE (completed_at IS NOT NULL)",
+    "CREATE INDEX lesson_progress_student_recent_completions_idx ON public.lesson_progress USING btree (student_id, completed_at DESC NULLS LAST) INCLUDE (institution_id) WHERE (completed_at IS NOT NULL)",
+  // progress_history (partitioned: the parent's indexes, ON ONLY; each partition has its copy)
+  progress_history_pkey:
+    "CREATE UNIQUE INDEX progress_history_pkey ON ONLY public.progress_history USING btree (institution_id, event_id, occurred_at)",
+  progress_history_course_id_occurred_at_idx:
+    "CREATE INDEX progress_history_course_id_occurred_at_idx ON ONLY public.progress_history USING btree (course_id, occurred_at)",
+  progress_history_institution_id_occurred_at_idx:
+    "CREATE INDEX progress_history_institution_id_occurred_at_idx ON ONLY public.progress_history USING btree (institution_id, occurred_at) INCLUDE (student_id, time_spent, completed_at)",
   // progress_event_keys
   progress_event_keys_pkey:
     "CREATE UNIQUE INDEX progress_event_keys_pkey ON public.progress_event_keys USING btree (institution_id, event_id)",
@@ -963,7 +979,14 @@ const expectedIndexes: Record<string, string> = {
     "CREATE UNIQUE INDEX course_analytics_course_id_date_key ON public.course_analytics USING btree (course_id, date)",
   course_analytics_date_idx: "CREATE INDEX course_analytics_date_idx ON public.course_analytics USING btree (date)",
   idx_course_analytics_date_range:
-    "CREATE INDEX idx_course_analytics_date_range ON public.course_analytics USING btree (course_id, date DESC) INCLUDE (enrollment_count, completion_count, avg_score, avg_time_spent, lessons_completed, total_time_spent, score_sum, score_count)",
+    "CREATE INDEX idx_course_analytics_date_range ON public.course_analytics USING btree (course_id, date DESC) INCLUDE (enrollment_count, completion_count, avg_score, avg_time_spent, lessons_completed, total_time_spent, score_sum, score_count, institution_id)",
+  // the rollups' dirty-day ledger and watermarks (drizzle/0012)
+  course_analytics_dirty_days_course_id_day_idx:
+    "CREATE INDEX course_analytics_dirty_days_course_id_day_idx ON public.course_analytics_dirty_days USING btree (course_id, day)",
+  course_analytics_state_pkey:
+    "CREATE UNIQUE INDEX course_analytics_state_pkey ON public.course_analytics_state USING btree (course_id)",
+  course_analytics_state_institution_id_idx:
+    "CREATE INDEX course_analytics_state_institution_id_idx ON public.course_analytics_state USING btree (institution_id)",
   // assignments, submissions, grades
   assignments_pkey: "CREATE UNIQUE INDEX assignments_pkey ON public.assignments USING btree (id)",
   assignments_course_id_due_at_idx:
@@ -1006,8 +1029,11 @@ const lmsTables = [
   "lessons",
   "enrollments",
   "lesson_progress",
+  "progress_history",
   "progress_event_keys",
   "course_analytics",
+  "course_analytics_dirty_days",
+  "course_analytics_state",
   "assignments",
   "submissions",
   "grades",
@@ -1082,6 +1108,8 @@ describe("indexes", () => {
           "total_time_spent",
           "score_sum",
           "score_count",
+          // Row-level security checks the tenant on the index entry (drizzle/0013).
+          "institution_id",
         ],
         predicate: null,
       },
@@ -1099,14 +1127,15 @@ describe("indexes", () => {
         name: "idx_enrollments_student_status_performance",
         method: "btree",
         keys: ["student_id", "status"],
-        include: ["course_id", "progress", "last_access_at", "completed_at", "id", "enrolled_at"],
+        include: ["course_id", "progress", "last_access_at", "completed_at", "id", "enrolled_at", "institution_id"],
         predicate: null,
       },
       {
         name: "idx_lesson_progress_course_completion",
         method: "btree",
         keys: ["course_id", "completed_at"],
-        include: ["time_spent", "score"],
+        // Without time_spent and score: progress.record's updates stay HOT (drizzle/0016).
+        include: ["institution_id"],
         predicate: "completed_at IS NOT NULL",
       },
       {
