@@ -22,18 +22,30 @@ function fail(message: string): never {
   process.exit(2);
 }
 
-const { values } = parseArgs({
-  options: {
-    name: { type: "string" },
-    domain: { type: "string" },
-    type: { type: "string" },
-    "time-zone": { type: "string" },
-    "admin-email": { type: "string" },
-    "admin-name": { type: "string" },
-    token: { type: "boolean", default: false },
-  },
-  strict: true,
-});
+const options = {
+  name: { type: "string" },
+  domain: { type: "string" },
+  type: { type: "string" },
+  "time-zone": { type: "string" },
+  "admin-email": { type: "string" },
+  "admin-name": { type: "string" },
+  token: { type: "boolean", default: false },
+  help: { type: "boolean", default: false },
+} as const;
+
+function parseArguments() {
+  try {
+    return parseArgs({ options, strict: true }).values;
+  } catch (error) {
+    return fail((error as Error).message); // an unknown or incomplete option: say so, not a stack trace
+  }
+}
+
+const values = parseArguments();
+if (values.help) {
+  console.log(usage);
+  process.exit(0);
+}
 
 // The same validation as everywhere else: the query layer's zod schemas.
 const parsed = createInstitutionInput.safeParse({
