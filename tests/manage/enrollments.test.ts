@@ -1,14 +1,13 @@
 import { type Database, queryOne, queryRows, schema } from "@coursebase/db";
 import type { Cache } from "@coursebase/server/cache";
 import { createOffCache } from "@coursebase/server/cache/off-cache";
-import { TRPCError } from "@trpc/server";
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ZodError } from "zod";
 import { createTestDatabase, type TestDatabase } from "../support/database.ts";
 import { ids, loadFixture } from "../support/fixture.ts";
 import { as } from "../support/principals.ts";
 import { callerAs, createTestServices, personPrincipal } from "../support/services.ts";
+import { refusal } from "./support.ts";
 
 /**
  * Fixture (tests/support/fixture.ts) plus the rows added below:
@@ -67,23 +66,6 @@ async function addRows(db: Database) {
   ]);
 }
 
-async function failure(call: Promise<unknown>): Promise<{ code: string; message: string }> {
-  try {
-    await call;
-  } catch (error) {
-    if (error instanceof TRPCError) {
-      // In-process callers get zod's raw issues; over HTTP the error formatter renders them so.
-      const message =
-        error.cause instanceof ZodError
-          ? error.cause.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`).join("; ")
-          : error.message;
-      return { code: error.code, message };
-    }
-    throw error;
-  }
-  throw new Error("expected the call to be refused");
-}
-
 describe("enrollments", () => {
   let database: TestDatabase;
   let db: Database;
@@ -122,12 +104,12 @@ describe("enrollments", () => {
 
   describe("enroll", () => {
     it("refuses when prerequisites are not completed, naming every missing course", async () => {
-      expect(await failure(admin().enrollments.enroll({ studentId: ids.noel, courseId: ids.c2 }))).toEqual({
+      expect(await refusal(admin().enrollments.enroll({ studentId: ids.noel, courseId: ids.c2 }))).toEqual({
         code: "BAD_REQUEST",
         message: "courseId: prerequisites not completed: Calculus I: Limits and Derivatives, Linear Algebra",
       });
       // Pat completed C1: only Linear Algebra is missing.
-      expect(await failure(admin().enrollments.enroll({ studentId: pat, courseId: ids.c2 }))).toEqual({
+      expect(await refusal(admin().enrollments.enroll({ studentId: pat, courseId: ids.c2 }))).toEqual({
         code: "BAD_REQUEST",
         message: "courseId: prerequisites not completed: Linear Algebra",
       });
@@ -159,7 +141,7 @@ describe("enrollments", () => {
     });
 
     it("refuses an unpublished course, and writes nothing", async () => {
-      expect(await failure(admin().enrollments.enroll({ studentId: ids.noel, courseId: ids.c3 }))).toEqual({
+      expect(await refusal(admin().enrollments.enroll({ studentId: ids.noel, courseId: ids.c3 }))).toEqual({
         code: "BAD_REQUEST",
         message: "courseId: the course is DRAFT; only a PUBLISHED course accepts enrollments",
       });
@@ -167,19 +149,19 @@ describe("enrollments", () => {
     });
 
     it("refuses a non-student, a deactivated account, and an existing enrollment", async () => {
-      expect(await failure(admin().enrollments.enroll({ studentId: ids.tom, courseId: ids.c1 }))).toEqual({
+      expect(await refusal(admin().enrollments.enroll({ studentId: ids.tom, courseId: ids.c1 }))).toEqual({
         code: "BAD_REQUEST",
         message: "studentId: the user is TEACHING_ASSISTANT, not a STUDENT",
       });
-      expect(await failure(admin().enrollments.enroll({ studentId: quinn, courseId: ids.c1 }))).toEqual({
+      expect(await refusal(admin().enrollments.enroll({ studentId: quinn, courseId: ids.c1 }))).toEqual({
         code: "BAD_REQUEST",
         message: "studentId: the account is deactivated",
       });
-      expect(await failure(admin().enrollments.enroll({ studentId: ids.sam, courseId: ids.c1 }))).toEqual({
+      expect(await refusal(admin().enrollments.enroll({ studentId: ids.sam, courseId: ids.c1 }))).toEqual({
         code: "CONFLICT",
         message: "studentId: the student is already enrolled (ACTIVE)",
       });
-      expect(await failure(admin().enrollments.enroll({ studentId: ids.alex, courseId: ids.c2 }))).toEqual({
+      expect(await refusal(admin().enrollments.enroll({ studentId: ids.alex, courseId: ids.c2 }))).toEqual({
         code: "CONFLICT",
         message: "studentId: the student is already enrolled (SUSPENDED)",
       });
@@ -195,18 +177,18 @@ describe("enrollments", () => {
     });
 
     it("does not see another institution's student or course", async () => {
-      expect(await failure(admin().enrollments.enroll({ studentId: ids.bea, courseId: ids.c1 }))).toEqual({
+      expect(await refusal(admin().enrollments.enroll({ studentId: ids.bea, courseId: ids.c1 }))).toEqual({
         code: "NOT_FOUND",
         message: "studentId: no such student",
       });
-      expect(await failure(admin().enrollments.enroll({ studentId: ids.noel, courseId: ids.c5 }))).toEqual({
+      expect(await refusal(admin().enrollments.enroll({ studentId: ids.noel, courseId: ids.c5 }))).toEqual({
         code: "NOT_FOUND",
         message: "courseId: no such course",
       });
     });
 
     it("bad input is a BAD_REQUEST naming the field", async () => {
-      expect(await failure(admin().enrollments.enroll({ studentId: "nope", courseId: ids.c1 }))).toEqual({
+      expect(await refusal(admin().enrollments.enroll({ studentId: "nope", courseId: ids.c1 }))).toEqual({
         code: "BAD_REQUEST",
         message: "studentId: must be a uuid",
       });
@@ -218,13 +200,13 @@ describe("enrollments", () => {
       const key = { studentId: ids.noel, courseId: ids.c1 };
       const { enrollment } = await admin().enrollments.enroll(key);
       expect((await admin().enrollments.suspend(key)).status).toBe("SUSPENDED");
-      expect(await failure(admin().enrollments.suspend(key))).toEqual({
+      expect(await refusal(admin().enrollments.suspend(key))).toEqual({
         code: "BAD_REQUEST",
         message: "status: the enrollment is already SUSPENDED",
       });
       expect((await admin().enrollments.reactivate(key)).status).toBe("ACTIVE");
       expect((await admin().enrollments.drop(key)).status).toBe("DROPPED");
-      expect(await failure(admin().enrollments.suspend(key))).toEqual({
+      expect(await refusal(admin().enrollments.suspend(key))).toEqual({
         code: "BAD_REQUEST",
         message: "status: a DROPPED enrollment cannot be suspended",
       });
@@ -242,11 +224,11 @@ describe("enrollments", () => {
     });
 
     it("never drops a COMPLETED enrollment; an unknown one is NOT_FOUND", async () => {
-      expect(await failure(admin().enrollments.drop({ studentId: ids.alex, courseId: ids.c1 }))).toEqual({
+      expect(await refusal(admin().enrollments.drop({ studentId: ids.alex, courseId: ids.c1 }))).toEqual({
         code: "BAD_REQUEST",
         message: "status: a COMPLETED enrollment cannot be dropped",
       });
-      expect(await failure(admin().enrollments.drop({ studentId: ids.noel, courseId: ids.c2 }))).toEqual({
+      expect(await refusal(admin().enrollments.drop({ studentId: ids.noel, courseId: ids.c2 }))).toEqual({
         code: "NOT_FOUND",
         message: "courseId: the student is not enrolled in this course",
       });
@@ -306,7 +288,7 @@ describe("enrollments", () => {
     });
 
     it("refuses a contradictory progress range", async () => {
-      expect(await failure(admin().enrollments.roster({ courseId: ids.c1, progressMin: 60, progressMax: 10 }))).toEqual(
+      expect(await refusal(admin().enrollments.roster({ courseId: ids.c1, progressMin: 60, progressMax: 10 }))).toEqual(
         {
           code: "BAD_REQUEST",
           message: "progressMax: must be at least progressMin",
@@ -320,10 +302,10 @@ describe("enrollments", () => {
       const key = { studentId: ids.noel, courseId: ids.c4 };
       for (const principal of [as.ada, as.tom, as.sam]) {
         const api = callerAs(createTestServices(database), principal);
-        expect((await failure(api.enrollments.enroll(key))).code).toBe("FORBIDDEN");
-        expect((await failure(api.enrollments.drop({ studentId: ids.sam, courseId: ids.c1 }))).code).toBe("FORBIDDEN");
+        expect((await refusal(api.enrollments.enroll(key))).code).toBe("FORBIDDEN");
+        expect((await refusal(api.enrollments.drop({ studentId: ids.sam, courseId: ids.c1 }))).code).toBe("FORBIDDEN");
       }
-      expect((await failure(callerAs(createTestServices(database), null).enrollments.enroll(key))).code).toBe(
+      expect((await refusal(callerAs(createTestServices(database), null).enrollments.enroll(key))).code).toBe(
         "UNAUTHORIZED",
       );
       expect(await enrollmentOf(ids.noel, ids.c4)).toEqual([]);
@@ -336,7 +318,7 @@ describe("enrollments", () => {
           .total,
       ).toBe(28);
       expect(
-        (await failure(callerAs(createTestServices(database), as.tom).enrollments.roster({ courseId: ids.c1 }))).code,
+        (await refusal(callerAs(createTestServices(database), as.tom).enrollments.roster({ courseId: ids.c1 }))).code,
       ).toBe("NOT_FOUND");
       await db.insert(schema.courseStaff).values({ courseId: ids.c1, userId: ids.tom, institutionId: ids.northwind });
       expect(
@@ -344,20 +326,20 @@ describe("enrollments", () => {
           .total,
       ).toBe(28);
       expect(
-        (await failure(callerAs(createTestServices(database), as.sam).enrollments.roster({ courseId: ids.c1 }))).code,
+        (await refusal(callerAs(createTestServices(database), as.sam).enrollments.roster({ courseId: ids.c1 }))).code,
       ).toBe("FORBIDDEN");
-      const otherTenant = await failure(
+      const otherTenant = await refusal(
         callerAs(createTestServices(database), as.grace).enrollments.roster({ courseId: ids.c1 }),
       );
       expect(otherTenant).toEqual({ code: "NOT_FOUND", message: "courseId: no such course" });
       const otherAdmin = personPrincipal({ id: ids.grace, institutionId: ids.southbank, role: "ADMIN" });
       expect(
-        (await failure(callerAs(createTestServices(database), otherAdmin).enrollments.roster({ courseId: ids.c1 })))
+        (await refusal(callerAs(createTestServices(database), otherAdmin).enrollments.roster({ courseId: ids.c1 })))
           .code,
       ).toBe("NOT_FOUND");
       expect(
         (
-          await failure(
+          await refusal(
             callerAs(createTestServices(database), as.southbankToken).enrollments.drop({
               studentId: ids.sam,
               courseId: ids.c1,

@@ -1,12 +1,11 @@
 import { type Database, queryOne, queryRows, schema } from "@coursebase/db";
-import { TRPCError } from "@trpc/server";
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ZodError } from "zod";
 import { createTestDatabase, type TestDatabase } from "../support/database.ts";
 import { ids, loadFixture } from "../support/fixture.ts";
 import { as } from "../support/principals.ts";
 import { callerAs, createTestServices, personPrincipal } from "../support/services.ts";
+import { refusal } from "./support.ts";
 
 /**
  * Assignments, submissions and grades on the fixture's C1 (instructor Ada; Tom added as TA here).
@@ -16,23 +15,6 @@ import { callerAs, createTestServices, personPrincipal } from "../support/servic
  * The enrollment grade = 100 * sum of best graded points per assignment / total max points.
  */
 const DAY = 86_400_000;
-
-async function failure(call: Promise<unknown>): Promise<{ code: string; message: string }> {
-  try {
-    await call;
-  } catch (error) {
-    if (error instanceof TRPCError) {
-      // In-process callers get zod's raw issues; over HTTP the error formatter renders them so.
-      const message =
-        error.cause instanceof ZodError
-          ? error.cause.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`).join("; ")
-          : error.message;
-      return { code: error.code, message };
-    }
-    throw error;
-  }
-  throw new Error("expected the call to be refused");
-}
 
 describe("assignments, submissions, grades", () => {
   let database: TestDatabase;
@@ -90,22 +72,22 @@ describe("assignments, submissions, grades", () => {
     });
 
     it("refuses bad input and other people's courses", async () => {
-      expect(await failure(api(as.ada).assignments.create({ courseId: ids.c1, title: " ", maxPoints: 0 }))).toEqual({
+      expect(await refusal(api(as.ada).assignments.create({ courseId: ids.c1, title: " ", maxPoints: 0 }))).toEqual({
         code: "BAD_REQUEST",
         message: "title: must not be empty; maxPoints: must be greater than 0",
       });
       // Tom is staff on C1 only; Grace teaches at Southbank; students create nothing.
-      expect(await failure(api(as.tom).assignments.create({ courseId: ids.c2, title: "x", maxPoints: 1 }))).toEqual({
+      expect(await refusal(api(as.tom).assignments.create({ courseId: ids.c2, title: "x", maxPoints: 1 }))).toEqual({
         code: "NOT_FOUND",
         message: "courseId: no such course",
       });
       expect(
-        (await failure(api(as.grace).assignments.create({ courseId: ids.c1, title: "x", maxPoints: 1 }))).code,
+        (await refusal(api(as.grace).assignments.create({ courseId: ids.c1, title: "x", maxPoints: 1 }))).code,
       ).toBe("NOT_FOUND");
-      expect((await failure(api(as.sam).assignments.create({ courseId: ids.c1, title: "x", maxPoints: 1 }))).code).toBe(
+      expect((await refusal(api(as.sam).assignments.create({ courseId: ids.c1, title: "x", maxPoints: 1 }))).code).toBe(
         "FORBIDDEN",
       );
-      expect((await failure(api(as.grace).assignments.update({ assignmentId: a1, title: "mine" }))).code).toBe(
+      expect((await refusal(api(as.grace).assignments.update({ assignmentId: a1, title: "mine" }))).code).toBe(
         "NOT_FOUND",
       );
       const count = await queryOne<{ n: number }>(db, sql`select count(*)::int as n from assignments`);
@@ -117,12 +99,12 @@ describe("assignments, submissions, grades", () => {
       expect(list.assignments.map((a) => a.title)).toEqual(["Limits worksheet", "Derivatives project", "Reflection"]);
       expect(list.pagination).toEqual({ page: 1, limit: 20, total: 3, hasMore: false });
       expect((await api(as.ada).assignments.list({ courseId: ids.c1, limit: 1, page: 2 })).assignments[0]?.id).toBe(a2);
-      expect(await failure(api(as.noel).assignments.list({ courseId: ids.c1 }))).toEqual({
+      expect(await refusal(api(as.noel).assignments.list({ courseId: ids.c1 }))).toEqual({
         code: "NOT_FOUND",
         message: "courseId: no such course",
       });
-      expect((await failure(api(as.bea).assignments.list({ courseId: ids.c1 }))).code).toBe("NOT_FOUND");
-      expect((await failure(api(as.southbankToken).assignments.list({ courseId: ids.c1 }))).code).toBe("NOT_FOUND");
+      expect((await refusal(api(as.bea).assignments.list({ courseId: ids.c1 }))).code).toBe("NOT_FOUND");
+      expect((await refusal(api(as.southbankToken).assignments.list({ courseId: ids.c1 }))).code).toBe("NOT_FOUND");
     });
   });
 
@@ -144,25 +126,25 @@ describe("assignments, submissions, grades", () => {
     });
 
     it("only a student with an ACTIVE enrollment in the course submits", async () => {
-      expect(await failure(api(as.alex).submissions.submit({ assignmentId: a1, content: "late" }))).toEqual({
+      expect(await refusal(api(as.alex).submissions.submit({ assignmentId: a1, content: "late" }))).toEqual({
         code: "FORBIDDEN",
         message: "assignmentId: only an ACTIVE enrollment may submit; yours is COMPLETED",
       });
-      expect(await failure(api(as.noel).submissions.submit({ assignmentId: a1, content: "x" }))).toEqual({
+      expect(await refusal(api(as.noel).submissions.submit({ assignmentId: a1, content: "x" }))).toEqual({
         code: "FORBIDDEN",
         message: "assignmentId: you are not enrolled in this assignment's course",
       });
-      expect(await failure(api(as.bea).submissions.submit({ assignmentId: a1, content: "x" }))).toEqual({
+      expect(await refusal(api(as.bea).submissions.submit({ assignmentId: a1, content: "x" }))).toEqual({
         code: "NOT_FOUND",
         message: "assignmentId: no such assignment",
       });
-      expect((await failure(api(as.ada).submissions.submit({ assignmentId: a1, content: "x" }))).code).toBe(
+      expect((await refusal(api(as.ada).submissions.submit({ assignmentId: a1, content: "x" }))).code).toBe(
         "FORBIDDEN",
       );
-      expect((await failure(api(as.northwindToken).submissions.submit({ assignmentId: a1, content: "x" }))).code).toBe(
+      expect((await refusal(api(as.northwindToken).submissions.submit({ assignmentId: a1, content: "x" }))).code).toBe(
         "FORBIDDEN",
       );
-      expect(await failure(api(as.sam).submissions.submit({ assignmentId: a1, content: "" }))).toEqual({
+      expect(await refusal(api(as.sam).submissions.submit({ assignmentId: a1, content: "" }))).toEqual({
         code: "BAD_REQUEST",
         message: "content: must not be empty",
       });
@@ -192,13 +174,13 @@ describe("assignments, submissions, grades", () => {
 
     it("refuses points outside 0..max points, writing nothing", async () => {
       expect(
-        await failure(api(as.ada).grades.grade({ submissionId: submissions.a1First as string, points: 10.5 })),
+        await refusal(api(as.ada).grades.grade({ submissionId: submissions.a1First as string, points: 10.5 })),
       ).toEqual({
         code: "BAD_REQUEST",
         message: "points: must be between 0 and 10 (the assignment's max points)",
       });
       expect(
-        await failure(api(as.ada).grades.grade({ submissionId: submissions.a1First as string, points: -1 })),
+        await refusal(api(as.ada).grades.grade({ submissionId: submissions.a1First as string, points: -1 })),
       ).toEqual({
         code: "BAD_REQUEST",
         message: "points: must not be negative",
@@ -232,7 +214,7 @@ describe("assignments, submissions, grades", () => {
       await api(as.ada).assignments.update({ assignmentId: a3, maxPoints: 50 });
       // (6 + 25) / 90 = 34.444...
       expect(await enrollmentGrade(ids.sam)).toBe(34.44);
-      expect(await failure(api(as.ada).assignments.update({ assignmentId: a1, maxPoints: 5 }))).toEqual({
+      expect(await refusal(api(as.ada).assignments.update({ assignmentId: a1, maxPoints: 5 }))).toEqual({
         code: "BAD_REQUEST",
         message: "maxPoints: must be at least 6, a grade already given",
       });
@@ -243,17 +225,17 @@ describe("assignments, submissions, grades", () => {
 
     it("only the course's staff or an administrator grades; a token acts for no person", async () => {
       const submissionId = submissions.a2 as string;
-      expect((await failure(api(as.sam).grades.grade({ submissionId, points: 30 }))).code).toBe("FORBIDDEN");
-      expect(await failure(api(as.northwindToken).grades.grade({ submissionId, points: 30 }))).toEqual({
+      expect((await refusal(api(as.sam).grades.grade({ submissionId, points: 30 }))).code).toBe("FORBIDDEN");
+      expect(await refusal(api(as.northwindToken).grades.grade({ submissionId, points: 30 }))).toEqual({
         code: "FORBIDDEN",
         message: "submissionId: grades are given by a person; this API token acts for none",
       });
-      expect(await failure(api(as.grace).grades.grade({ submissionId, points: 30 }))).toEqual({
+      expect(await refusal(api(as.grace).grades.grade({ submissionId, points: 30 }))).toEqual({
         code: "NOT_FOUND",
         message: "submissionId: no such submission",
       });
       const southbankAdmin = personPrincipal({ id: ids.grace, institutionId: ids.southbank, role: "ADMIN" });
-      expect((await failure(api(southbankAdmin).grades.grade({ submissionId, points: 30 }))).code).toBe("NOT_FOUND");
+      expect((await refusal(api(southbankAdmin).grades.grade({ submissionId, points: 30 }))).code).toBe("NOT_FOUND");
       // A TA who is not on C2's staff cannot grade there: add a C2 assignment with a submission.
       await db.insert(schema.assignments).values({
         id: "a5000000-0000-4000-8000-000000000001",
@@ -267,7 +249,7 @@ describe("assignments, submissions, grades", () => {
         assignmentId: "a5000000-0000-4000-8000-000000000001",
         content: "pointers",
       });
-      expect((await failure(api(as.tom).grades.grade({ submissionId: c2Submission.id, points: 1 }))).code).toBe(
+      expect((await refusal(api(as.tom).grades.grade({ submissionId: c2Submission.id, points: 1 }))).code).toBe(
         "NOT_FOUND",
       );
       const grade = await queryOne<{ points: number }>(
@@ -289,12 +271,12 @@ describe("assignments, submissions, grades", () => {
       ]);
       expect((await api(as.sam).submissions.list({ courseId: ids.c1 })).pagination.total).toBe(4);
       expect((await api(as.alex).submissions.list({ courseId: ids.c1 })).submissions).toEqual([]);
-      expect(await failure(api(as.alex).submissions.list({ courseId: ids.c1, studentId: ids.sam }))).toEqual({
+      expect(await refusal(api(as.alex).submissions.list({ courseId: ids.c1, studentId: ids.sam }))).toEqual({
         code: "FORBIDDEN",
         message: "studentId: students see only their own submissions",
       });
-      expect((await failure(api(as.grace).submissions.list({ courseId: ids.c1 }))).code).toBe("NOT_FOUND");
-      expect((await failure(api(as.noel).submissions.list({ courseId: ids.c1 }))).code).toBe("NOT_FOUND");
+      expect((await refusal(api(as.grace).submissions.list({ courseId: ids.c1 }))).code).toBe("NOT_FOUND");
+      expect((await refusal(api(as.noel).submissions.list({ courseId: ids.c1 }))).code).toBe("NOT_FOUND");
     });
   });
 });

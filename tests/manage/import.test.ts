@@ -2,13 +2,13 @@ import { type Database, queryOne, queryRows, schema } from "@coursebase/db";
 import type { ImportIssue } from "@coursebase/db/queries/import";
 import type { Cache } from "@coursebase/server/cache";
 import { createOffCache } from "@coursebase/server/cache/off-cache";
-import { TRPCError } from "@trpc/server";
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, type TestDatabase } from "../support/database.ts";
 import { ids, loadFixture } from "../support/fixture.ts";
 import { as } from "../support/principals.ts";
 import { callerAs, createTestServices } from "../support/services.ts";
+import { refusal } from "./support.ts";
 
 /**
  * A generated users CSV of 2,500 data rows (three batches of up to 1,000) with bad rows planted at
@@ -103,16 +103,6 @@ function generateUsersCsv(): Generated {
 
 const file = (text: string) => new Blob([text]);
 
-async function failure(call: Promise<unknown>): Promise<{ code: string; message: string }> {
-  try {
-    await call;
-  } catch (error) {
-    if (error instanceof TRPCError) return { code: error.code, message: error.message };
-    throw error;
-  }
-  throw new Error("expected the call to be refused");
-}
-
 describe("bulk import", () => {
   let database: TestDatabase;
   let db: Database;
@@ -191,13 +181,13 @@ describe("bulk import", () => {
       expect(report).toMatchObject({ applied: 1, existing: 0, invalid: 1 });
       expect(report.issues).toEqual([{ line: 2, column: "email", message: "is already in use by another account" }]);
       expect(
-        await failure(api(as.northwindAdmin).imports.users.run(file("email,name,department\na@b.edu,A,\n"))),
+        await refusal(api(as.northwindAdmin).imports.users.run(file("email,name,department\na@b.edu,A,\n"))),
       ).toEqual({
         code: "BAD_REQUEST",
         message: "file: line 1: missing column(s) role (expected: email, name, role, optionally department)",
       });
       expect(
-        await failure(
+        await refusal(
           api(as.northwindAdmin).imports.users.run(file("email,name,role,shoe_size\na@b.edu,A,STUDENT,9\n")),
         ),
       ).toEqual({
@@ -297,12 +287,12 @@ describe("bulk import", () => {
     it("administrators and API tokens import; nobody else", async () => {
       const body = "email,name,role\nrole-test@import.northwind.edu,Role Test,STUDENT\n";
       for (const principal of [as.ada, as.tom, as.sam]) {
-        expect((await failure(api(principal).imports.users.run(file(body)))).code).toBe("FORBIDDEN");
+        expect((await refusal(api(principal).imports.users.run(file(body)))).code).toBe("FORBIDDEN");
         expect(
-          (await failure(api(principal).imports.enrollments.dryRun(file("student_email,course_slug\n")))).code,
+          (await refusal(api(principal).imports.enrollments.dryRun(file("student_email,course_slug\n")))).code,
         ).toBe("FORBIDDEN");
       }
-      expect((await failure(api(null).imports.users.run(file(body)))).code).toBe("UNAUTHORIZED");
+      expect((await refusal(api(null).imports.users.run(file(body)))).code).toBe("UNAUTHORIZED");
       // The file may also come as bytes (Uint8Array), as the typed client may send it.
       const asBytes = await api(as.northwindToken).imports.users.dryRun(new TextEncoder().encode(body));
       expect(asBytes).toMatchObject({ rows: 1, applied: 1, invalid: 0 });
