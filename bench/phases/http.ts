@@ -43,7 +43,8 @@ export async function openHttp(ctx: BenchContext, institutions: readonly string[
     clientFor(institutionId) {
       let client = clients.get(institutionId);
       if (!client) {
-        client = createClient({ url: server.url, token: tokens.get(institutionId) });
+        // One call at a time, as a script makes them: unbatched (see ClientOptions.batch).
+        client = createClient({ url: server.url, token: tokens.get(institutionId), batch: false });
         clients.set(institutionId, client);
       }
       return client;

@@ -81,6 +81,30 @@ describe("the API over HTTP through the typed client", () => {
     expect(after.enrollments.find((enrollment) => enrollment.courseId === ids.c1)?.progress).toBe(75);
   });
 
+  it("batches calls of one tick into one request by default, and sends each alone with batch: false", async () => {
+    const requests: string[] = [];
+    const counting: typeof fetch = (input, init) => {
+      requests.push(String(input instanceof Request ? input.url : input));
+      return fetch(input, init);
+    };
+    const callThree = (client: ReturnType<typeof createClient>) =>
+      Promise.all([
+        client.auth.me.query(),
+        client.dashboard.student.query({ studentId: ids.sam }),
+        client.search.courses.query({ query: "calc" }),
+      ]);
+
+    const [me, dashboard, search] = await callThree(createClient({ url, token: adminToken, fetch: counting }));
+    expect(requests).toHaveLength(1);
+    expect(requests[0]).toContain("batch=1");
+
+    requests.length = 0;
+    const alone = await callThree(createClient({ url, token: adminToken, fetch: counting, batch: false }));
+    expect(requests).toHaveLength(3);
+    expect(requests.some((request) => request.includes("batch=1"))).toBe(false);
+    expect(alone).toEqual([me, dashboard, search]);
+  });
+
   it("names the field and the reason of bad input, and refuses the unauthenticated", async () => {
     const client = createClient({ url, token: adminToken });
     const error = await client.dashboard.student.query({ studentId: "not-a-uuid" }).catch((caught) => caught);

@@ -11,6 +11,12 @@ export interface ClientOptions {
   token?: string | undefined;
   /** Custom fetch (tests, proxies, cookies in the browser). */
   fetch?: typeof fetch;
+  /**
+   * Calls made in the same tick travel as one HTTP request (default: true). The batch link waits
+   * one timer tick (at least 1 ms in Node) to gather them, so a program that makes one call at a
+   * time gets its answers about 1.5 ms sooner with `batch: false` (bench/: 5.95 -> 4.25 ms p50).
+   */
+  batch?: boolean;
 }
 
 export function trpcEndpoint(url: string): string {
@@ -34,7 +40,10 @@ export function createClient(options: ClientOptions) {
         condition: (op) => isNonJsonSerializable(op.input),
         true: httpLink(common),
         // Long batched GETs switch to POST rather than hitting URL limits.
-        false: httpBatchLink({ ...common, maxURLLength: 8_000, maxItems: MAX_BATCH_SIZE }),
+        false:
+          options.batch === false
+            ? httpLink(common)
+            : httpBatchLink({ ...common, maxURLLength: 8_000, maxItems: MAX_BATCH_SIZE }),
       }),
     ],
   });
