@@ -174,6 +174,14 @@ describe("the admin app in Chromium", () => {
     const rows = page.locator(".students-table tbody tr");
     await rows.first().waitFor();
     const name = (await rows.first().locator("td").first().textContent()) ?? "";
+    // Keyset pages: forward to the next page of students, and back to the same first one.
+    const pager = page.getByRole("navigation", { name: "Pages" });
+    await pager.getByRole("button", { name: "Next →" }).click();
+    await pager.getByText("Page 2").waitFor();
+    await expect.poll(() => rows.first().locator("td").first().textContent()).not.toBe(name);
+    await pager.getByRole("button", { name: "← Previous" }).click();
+    await pager.getByText("Page 1").waitFor();
+    await expect.poll(() => rows.first().locator("td").first().textContent()).toBe(name);
     await page.getByLabel("Find a student").pressSequentially(name.slice(0, 4), { delay: 30 });
     await page.waitForURL(/[?&]q=/);
     await expect.poll(() => rows.locator("td:first-child").allTextContents()).toContain(name);

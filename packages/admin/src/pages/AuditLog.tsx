@@ -1,5 +1,6 @@
 import { keepPreviousData } from "@tanstack/react-query";
 import { useState } from "react";
+import { CursorPager, useCursorPages } from "../components/Pager.tsx";
 import { RequireRole } from "../components/RequireRole.tsx";
 import { Empty, ErrorState, Loading } from "../components/states.tsx";
 import { formatDateTime } from "../lib/format.ts";
@@ -33,8 +34,8 @@ function AuditLog() {
   const [action, setAction] = useState("");
   const [from, setFrom] = useState("");
   const [to, setTo] = useState("");
-  const [cursors, setCursors] = useState<string[]>([]);
-  const cursor = cursors.at(-1);
+  const pages = useCursorPages();
+  const { cursor } = pages;
   const entries = trpc.audit.list.useQuery(
     {
       limit: PAGE_SIZE,
@@ -46,7 +47,7 @@ function AuditLog() {
     },
     { placeholderData: keepPreviousData },
   );
-  const restart = () => setCursors([]);
+  const { restart } = pages;
   const result = entries.data;
 
   return (
@@ -143,26 +144,12 @@ function AuditLog() {
                 </tbody>
               </table>
             </div>
-            <nav className="pager" aria-label="Pages">
-              <button
-                type="button"
-                disabled={cursors.length === 0 || entries.isFetching}
-                onClick={() => setCursors((previous) => previous.slice(0, -1))}
-              >
-                ← Newer
-              </button>
-              <span>Page {cursors.length + 1}</span>
-              <button
-                type="button"
-                disabled={!result.pagination.hasMore || !result.pagination.nextCursor || entries.isFetching}
-                onClick={() => {
-                  const next = result.pagination.nextCursor;
-                  if (next) setCursors((previous) => [...previous, next]);
-                }}
-              >
-                Older →
-              </button>
-            </nav>
+            <CursorPager
+              pages={pages}
+              pagination={result.pagination}
+              busy={entries.isFetching}
+              labels={["← Newer", "Older →"]}
+            />
           </>
         )
       ) : null}

@@ -1,6 +1,7 @@
 import { keepPreviousData } from "@tanstack/react-query";
 import { getRouteApi, Link } from "@tanstack/react-router";
 import { useEffect, useState } from "react";
+import { CursorPager, useCursorPages } from "../components/Pager.tsx";
 import { RequireRole } from "../components/RequireRole.tsx";
 import { Empty, ErrorState, Loading } from "../components/states.tsx";
 import { formatDate } from "../lib/format.ts";
@@ -28,7 +29,7 @@ function FindStudent() {
   const navigate = route.useNavigate();
   const [typed, setTyped] = useState(search.q ?? "");
   const query = useDebounced(typed.trim(), 250);
-  const [cursors, setCursors] = useState<string[]>([]);
+  const pages = useCursorPages();
 
   useEffect(() => {
     if ((search.q ?? "") === query) return;
@@ -36,10 +37,10 @@ function FindStudent() {
   }, [query, search.q, navigate]);
   // A new question starts at its first page.
   // biome-ignore lint/correctness/useExhaustiveDependencies: reset on every new question
-  useEffect(() => setCursors([]), [search.q]);
+  useEffect(() => pages.restart(), [search.q]);
 
   const q = search.q ?? "";
-  const cursor = cursors.at(-1);
+  const { cursor } = pages;
   const students = trpc.users.list.useQuery(
     {
       role: "STUDENT",
@@ -105,26 +106,7 @@ function FindStudent() {
                 </tbody>
               </table>
             </div>
-            <nav className="pager" aria-label="Pages">
-              <button
-                type="button"
-                disabled={cursors.length === 0 || students.isFetching}
-                onClick={() => setCursors((previous) => previous.slice(0, -1))}
-              >
-                ← Previous
-              </button>
-              <span>Page {cursors.length + 1}</span>
-              <button
-                type="button"
-                disabled={!result.pagination.hasMore || !result.pagination.nextCursor || students.isFetching}
-                onClick={() => {
-                  const next = result.pagination.nextCursor;
-                  if (next) setCursors((previous) => [...previous, next]);
-                }}
-              >
-                Next →
-              </button>
-            </nav>
+            <CursorPager pages={pages} pagination={result.pagination} busy={students.isFetching} />
           </>
         )
       ) : null}
