@@ -1,4 +1,4 @@
-import { createDatabase } from "@coursebase/db";
+import type { Database } from "@coursebase/db";
 import { refreshCourseAnalyticsRollups } from "@coursebase/db/queries/rollups";
 import { createServices } from "@coursebase/server";
 import postgres from "postgres";
@@ -60,7 +60,6 @@ async function benchLockedScale(options: ScaleOptions): Promise<ScaleResult> {
   });
   const admin = postgres(dataset.url, { max: 2, onnotice: () => {} });
   await restoreIfLeftOver(admin, log);
-  await catchUpRollups(dataset.url, log);
   const [{ version } = { version: "" }] = await admin<{ version: string }[]>`select version()`;
   const rows = await countRows(admin);
   const samples = await drawSamples(admin, { count: settings.iterations, anchor: dataset.marker.anchor });
@@ -85,6 +84,7 @@ async function benchLockedScale(options: ScaleOptions): Promise<ScaleResult> {
   let http: HttpSession | undefined;
   let poolTaken = false;
   try {
+    await catchUpRollups(services.database.db, admin, log);
     const reads = readOperations(samples).filter((op) => selected(op.key));
     for (const op of reads) operations.push(await benchReadOperation(ctx, op));
 
@@ -153,21 +153,16 @@ async function benchLockedScale(options: ScaleOptions): Promise<ScaleResult> {
  * benchmark measures analytics over half-raw ranges (20,000 days of 406 courses at scale 1), not
  * the steady state.
  */
-async function catchUpRollups(url: string, log: (line: string) => void): Promise<void> {
-  const handle = await createDatabase({ url, readUrl: undefined });
-  try {
-    const started = performance.now();
-    const refresh = await refreshCourseAnalyticsRollups(handle.db, { now: new Date() });
-    if (!refresh.complete) log("rollups: the catch-up stopped with work left (maxBatches)");
-    // Flush what the catch-up (and a previous phase's restore) wrote now, rather than in a
-    // checkpoint in the middle of the measurements.
-    await handle.sql?.unsafe("checkpoint");
-    if (refresh.days > 0) {
-      log(
-        `rollups: ${refresh.days.toLocaleString("en-US")} changed days recomputed, as the job would have (${((performance.now() - started) / 1000).toFixed(1)} s)`,
-      );
-    }
-  } finally {
-    await handle.close();
+async function catchUpRollups(db: Database, admin: postgres.Sql, log: (line: string) => void): Promise<void> {
+  const started = performance.now();
+  const refresh = await refreshCourseAnalyticsRollups(db, { now: new Date() });
+  if (!refresh.complete) log("rollups: the catch-up stopped with work left (maxBatches)");
+  // Flush what the catch-up (and a previous phase's restore) wrote now, rather than in a
+  // checkpoint in the middle of the measurements.
+  await admin`checkpoint`;
+  if (refresh.days > 0) {
+    log(
+      `rollups: ${refresh.days.toLocaleString("en-US")} changed days recomputed, as the job would have (${((performance.now() - started) / 1000).toFixed(1)} s)`,
+    );
   }
 }
